@@ -1,0 +1,108 @@
+/**
+ * The registry of every diagnostic kasc emits. Codes are stable: never renumber, never reuse a retired
+ * code. Code never compares message text; it names the entry. Messages follow rustc's habits: lower
+ * case, no trailing period, names in backticks.
+ */
+import type { Diagnostic, DiagnosticSink, Note, Severity, Span } from './diagnostic.js';
+
+interface Entry<P> {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: (p: P) => string;
+  /** What the code is about, for `docs/diagnostics` and the editor. */
+  readonly summary: string;
+}
+
+function entry<P = Record<string, never>>(code: string, severity: Severity, summary: string, message: (p: P) => string): Entry<P> {
+  return { code, severity, summary, message };
+}
+
+const q = (s: string) => '`' + s + '`';
+
+export const Codes = {
+  // 0xx: characters
+  unexpectedCharacter: entry<{ text: string }>('KAS0001', 'error', 'a character the language does not use', (p) => `unexpected character ${q(p.text)}`),
+  unterminatedComment: entry('KAS0002', 'error', 'a block comment that never ends', () => 'unterminated block comment'),
+  unterminatedString: entry('KAS0003', 'error', 'a string that never ends on its line', () => 'unterminated string'),
+
+  // 1xx: syntax
+  unexpectedToken: entry<{ expected: string; found: string }>('KAS0101', 'error', 'the parser expected something else here', (p) => `expected ${p.expected}, found ${p.found}`),
+  invalidNumber: entry<{ text: string }>('KAS0102', 'error', 'a number that cannot be read', (p) => `invalid number ${q(p.text)}`),
+
+  // 2xx: files and names
+  importNotFound: entry<{ path: string }>('KAS0201', 'error', 'an import names a file that does not exist', (p) => `cannot find import ${q(p.path)}`),
+  importCycle: entry<{ cycle: string }>('KAS0202', 'error', 'files import each other in a circle', (p) => `import cycle: ${p.cycle}`),
+  duplicateDeclaration: entry<{ name: string }>('KAS0203', 'error', 'two declarations share a name', (p) => `${q(p.name)} is declared more than once`),
+  unknownName: entry<{ name: string }>('KAS0204', 'error', 'a reference to a name that is not declared', (p) => `cannot find ${q(p.name)} in this scope`),
+  ambiguousName: entry<{ name: string }>('KAS0205', 'error', 'a name declared by two imports', (p) => `${q(p.name)} is declared by more than one import`),
+  wrongKindOfReference: entry<{ name: string; expected: string; found: string }>('KAS0206', 'error', 'a reference to a declaration of the wrong kind', (p) => `expected a ${p.expected}, but ${q(p.name)} is a ${p.found}`),
+  unknownMember: entry<{ name: string; owner: string }>('KAS0207', 'error', 'a dotted reference to a field that does not exist', (p) => `${q(p.owner)} has no field ${q(p.name)}`),
+  cyclicDefinition: entry<{ name: string }>('KAS0208', 'error', 'a value defined in terms of itself', (p) => `${q(p.name)} is defined in terms of itself`),
+  fileNotFound: entry<{ path: string }>('KAS0209', 'error', 'the input file does not exist or cannot be read', (p) => `cannot read ${q(p.path)}`),
+
+  // 3xx: fields, values and units
+  unknownField: entry<{ name: string; owner: string }>('KAS0301', 'error', 'a field the block does not have', (p) => `unknown field ${q(p.name)} in ${p.owner}`),
+  duplicateField: entry<{ name: string }>('KAS0302', 'error', 'a field set twice in one block', (p) => `field ${q(p.name)} is set more than once`),
+  missingField: entry<{ name: string; owner: string }>('KAS0303', 'error', 'a required field is absent', (p) => `missing required field ${q(p.name)} in ${p.owner}`),
+  wrongDimension: entry<{ field: string; expected: string; found: string }>('KAS0304', 'error', 'a quantity of the wrong dimension', (p) => `${q(p.field)} expects ${p.expected}, found ${p.found}`),
+  notAnInteger: entry<{ field: string; value: string }>('KAS0305', 'error', 'a count that is not a whole number', (p) => `${q(p.field)} must be a whole number, found ${p.value}`),
+  outOfRange: entry<{ field: string; value: string; bound: string }>('KAS0306', 'error', 'a value outside the range its field allows', (p) => `${q(p.field)} is ${p.value}, but it must be ${p.bound}`),
+  unknownOption: entry<{ name: string; field: string }>('KAS0307', 'error', 'a choice the field does not offer', (p) => `${q(p.name)} is not a valid ${q(p.field)}`),
+  wrongValueKind: entry<{ field: string; expected: string; found: string }>('KAS0308', 'error', 'a value of the wrong shape (a name where a number belongs, …)', (p) => `${q(p.field)} expects ${p.expected}, found ${p.found}`),
+  unknownBlock: entry<{ name: string; owner: string }>('KAS0309', 'error', 'a nested block the enclosing block does not have', (p) => `unknown block ${q(p.name)} in ${p.owner}`),
+  divisionByZero: entry('KAS0310', 'error', 'an expression divides by zero', () => 'division by zero'),
+  mismatchedUnits: entry<{ op: string; left: string; right: string }>('KAS0311', 'error', 'adding or subtracting quantities of different dimensions', (p) => `cannot ${p.op} ${p.left} and ${p.right}`),
+  duplicateBlock: entry<{ name: string }>('KAS0312', 'error', 'a nested block given twice', (p) => `block ${q(p.name)} is given more than once`),
+  unexpectedSelector: entry<{ name: string }>('KAS0313', 'error', 'a layer selector on a block that takes none', (p) => `${q(p.name)} does not take a layer selector`),
+
+  // 4xx: consistency between fields
+  topKExceedsExperts: entry<{ topK: number; routed: number }>('KAS0401', 'error', 'top-k larger than the number of routed experts', (p) => `top_k is ${p.topK}, but there are only ${p.routed} routed experts`),
+  groupsDoNotDivide: entry<{ groups: number; routed: number }>('KAS0402', 'error', 'expert groups that do not divide the routed experts', (p) => `${p.groups} groups do not divide ${p.routed} routed experts`),
+  chooseExceedsGroups: entry<{ choose: number; groups: number }>('KAS0403', 'error', 'group-limited routing that chooses more groups than exist', (p) => `cannot choose ${p.choose} of ${p.groups} groups`),
+  layerRangeOutside: entry<{ range: string; layers: number }>('KAS0404', 'error', 'an MoE layer range outside the model', (p) => `layer range ${p.range} lies outside the model's ${p.layers} layers`),
+  kvHeadsDoNotDivide: entry<{ kvHeads: number; heads: number }>('KAS0405', 'error', 'key/value heads that do not divide the query heads', (p) => `${p.kvHeads} kv heads do not divide ${p.heads} attention heads`),
+  topKUnreachable: entry<{ topK: number; reachable: number }>('KAS0406', 'error', 'group-limited routing that cannot supply top-k experts', (p) => `top_k is ${p.topK}, but the chosen groups hold only ${p.reachable} experts`),
+  emptyLayerRange: entry<{ range: string }>('KAS0407', 'error', 'an MoE layer range that selects no layer', (p) => `layer range ${p.range} selects no layer`),
+  achievableExceedsPeak: entry<{ field: string; peak: string }>('KAS0408', 'error', 'an achievable figure above the peak it is a fraction of', (p) => `${q(p.field)} is above ${q(p.peak)}`),
+  clusterTooSmall: entry<{ needed: number; gpus: number }>('KAS0409', 'error', 'a parallel layout that needs more GPUs than the cluster has', (p) => `the parallel layout needs ${p.needed} GPUs, but the cluster has ${p.gpus}`),
+  parallelDoesNotDivide: entry<{ what: string; size: number; total: number }>('KAS0410', 'error', 'a parallel size that does not divide what it splits', (p) => `${p.what} ${p.size} does not divide ${p.total}`),
+  maxNodesExceeds: entry<{ maxNodes: number; nodes: number }>('KAS0411', 'error', 'node-limited routing over more nodes than the expert-parallel group spans', (p) => `max_nodes is ${p.maxNodes}, but expert parallelism spans only ${p.nodes} nodes`),
+  mlaHeadDims: entry<{ detail: string }>('KAS0412', 'error', 'MLA head dimensions that do not fit together', (p) => `inconsistent MLA dimensions: ${p.detail}`),
+  networkTooSmall: entry<{ endpoints: number; capacity: number }>('KAS0413', 'error', 'a network that cannot connect every NIC of the cluster', (p) => `the network connects at most ${p.capacity} endpoints, but the cluster has ${p.endpoints}`),
+  noFp8: entry<{ gpu: string }>('KAS0414', 'warning', 'FP8 requested of a GPU without FP8 tensor cores', (p) => `${q(p.gpu)} has no FP8 throughput declared`),
+  headDimUndetermined: entry<{ hidden: number; heads: number }>('KAS0416', 'error', 'a head width that cannot be derived', (p) => `hidden size ${p.hidden} is not a multiple of ${p.heads} heads, so \`head_dim\` cannot be derived`),
+  denseLayersWithoutFfn: entry<{ count: number }>('KAS0417', 'error', 'dense layers with no FFN declared', (p) => `${p.count} layer${p.count === 1 ? ' is' : 's are'} dense, but the model declares no \`ffn\``),
+  noPeak: entry<{ gpu: string }>('KAS0418', 'error', 'a GPU without any peak throughput', (p) => `gpu \`${p.gpu}\` declares no peak throughput`),
+
+  // 9xx: the compiler itself
+  internalError: entry<{ detail: string }>('KAS0901', 'error', 'a bug in kasc', (p) => `internal error: ${p.detail}`),
+} as const;
+
+export type CodeName = keyof typeof Codes;
+export type CodeParams<K extends CodeName> = Parameters<(typeof Codes)[K]['message']>[0];
+
+export interface ReportOptions {
+  label?: string;
+  notes?: Note[];
+  help?: string;
+  /** Downgrade or upgrade, for codes whose severity depends on context. */
+  severity?: Severity;
+}
+
+/** Build a diagnostic from the registry. */
+export function diagnostic<K extends CodeName>(name: K, params: CodeParams<K>, span: Span | undefined, opts: ReportOptions = {}): Diagnostic {
+  const e = Codes[name] as Entry<CodeParams<K>>;
+  return {
+    code: e.code,
+    severity: opts.severity ?? e.severity,
+    message: e.message(params),
+    ...(span ? { span } : {}),
+    ...(opts.label ? { label: opts.label } : {}),
+    notes: opts.notes ?? [],
+    ...(opts.help ? { help: opts.help } : {}),
+  };
+}
+
+export function report<K extends CodeName>(sink: DiagnosticSink, name: K, params: CodeParams<K>, span: Span | undefined, opts?: ReportOptions): void {
+  sink.add(diagnostic(name, params, span, opts));
+}

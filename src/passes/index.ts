@@ -1,0 +1,39 @@
+/**
+ * The pipeline, in one place. Each stage is a function of its input and a diagnostics sink:
+ *
+ *   load (lex · parse · to-ast · resolve imports)  →  evaluate (schema, units, names)
+ *   →  check (consistency)  →  lower (typed IR)  →  analyze (cost model)  →  emit (report, …)
+ *
+ * Stages after `check` run only on programs without errors, so they may trust their input.
+ */
+import { DiagnosticSink } from '../diagnostics/diagnostic.js';
+import { loadProgram, type FileReader, type Program } from '../semantics/resolve.js';
+import { evaluateProgram, type CheckedProgram } from '../semantics/evaluate.js';
+import { checkProgram } from '../semantics/check.js';
+import { lowerProgram } from '../ir/lower.js';
+import type { ProgramIR } from '../ir/deploy.js';
+import { analyzeProgram, type Analysis } from './analyze.js';
+import type { SourceFile } from '../syntax/source.js';
+
+export interface CompileResult {
+  readonly diagnostics: DiagnosticSink;
+  readonly program?: Program;
+  readonly checked?: CheckedProgram;
+  readonly ir?: ProgramIR;
+  readonly analysis?: Analysis;
+  /** Source files by id, for printing diagnostics. */
+  readonly source: (file: string) => SourceFile | undefined;
+}
+
+export function compile(entry: string, reader: FileReader, cwd = process.cwd()): CompileResult {
+  const diagnostics = new DiagnosticSink();
+  const program = loadProgram(entry, reader, diagnostics, cwd);
+  const source = (file: string) => program?.files.get(file)?.source;
+  if (!program) return { diagnostics, source };
+  const checked = evaluateProgram(program, diagnostics);
+  checkProgram(checked, diagnostics);
+  if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
+  const ir = lowerProgram(checked);
+  const analysis = analyzeProgram(ir);
+  return { diagnostics, program, checked, ir, analysis, source };
+}

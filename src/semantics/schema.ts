@@ -1,0 +1,456 @@
+/**
+ * What each block of the language may contain: fields, their types, units, ranges, defaults and a line
+ * of documentation. The grammar is generic (`name = value`, `name { … }`); this table gives it meaning.
+ * The checker, hover, completion and docs/language.md all read it.
+ */
+import { BYTES, BYTES_PER_SECOND, FLOP_PER_SECOND, SECONDS, USD, type Dimension } from './units.js';
+import type { DeclarationKeyword } from '../syntax/tokens.js';
+
+export type FieldType =
+  | { readonly t: 'int'; readonly min?: number; readonly max?: number }
+  | { readonly t: 'real'; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean }
+  | { readonly t: 'quantity'; readonly dim: Dimension; readonly min?: number }
+  | { readonly t: 'bool' }
+  | { readonly t: 'string' }
+  | { readonly t: 'shape' }
+  | { readonly t: 'enum'; readonly values: readonly string[] }
+  /** A named choice, optionally with settings: `sigmoid` or `sigmoid { scale = 2.5 }`. */
+  | { readonly t: 'variant'; readonly variants: Readonly<Record<string, BlockSchema>> }
+  | { readonly t: 'ref'; readonly kind: DeclarationKeyword }
+  /** `8 x H800`, `8 x ib { … }`; with `countOnly`, a bare count is allowed too (`shared = 1`). */
+  | { readonly t: 'count'; readonly item: FieldType; readonly countOnly?: boolean }
+  /** `8 choose 4` */
+  | { readonly t: 'choose' }
+  /** An integer or `auto` (derived from the rest of the deployment). */
+  | { readonly t: 'intOrAuto'; readonly min?: number };
+
+export interface FieldSpec {
+  readonly type: FieldType;
+  readonly doc: string;
+  readonly required?: boolean;
+  /** The value used when the field is absent (in the field's own unit system: SI base units). */
+  readonly default?: number | boolean | string;
+}
+
+export interface SubBlockSpec {
+  readonly schema: BlockSchema;
+  readonly doc: string;
+  /** The selector name a block accepts (`layers` in `moe layers[3..] { … }`). */
+  readonly selector?: string;
+}
+
+export interface BlockSchema {
+  /** What the block is called in messages: "`mla` attention", "model `X`". */
+  readonly title: string;
+  readonly doc: string;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  readonly blocks?: Readonly<Record<string, SubBlockSpec>>;
+}
+
+const int = (min = 1, max?: number): FieldType => ({ t: 'int', min, ...(max !== undefined ? { max } : {}) });
+const ratio: FieldType = { t: 'real', min: 0, max: 1, exclusiveMin: true };
+const quantity = (dim: Dimension): FieldType => ({ t: 'quantity', dim, min: 0 });
+const bool: FieldType = { t: 'bool' };
+
+export const DTYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'e4m3', 'e5m2', 'int8', 'int4', 'fp4'] as const;
+const dtype: FieldType = { t: 'enum', values: DTYPES };
+
+// ── model ────────────────────────────────────────────────────────────────────
+
+const ffnVariants = (what: string): Record<string, BlockSchema> => ({
+  swiglu: {
+    title: '`swiglu` FFN',
+    doc: `a gated ${what}: up, gate and down projections with SiLU (three matrices)`,
+    fields: { intermediate: { type: int(), required: true, doc: 'inner width of the FFN (intermediate_size)' } },
+  },
+  gelu: {
+    title: '`gelu` FFN',
+    doc: `a plain ${what}: up and down projections with GeLU (two matrices)`,
+    fields: {
+      intermediate: { type: int(), required: true, doc: 'inner width of the FFN' },
+      bias: { type: bool, default: false, doc: 'whether the projections have biases' },
+    },
+  },
+});
+
+const headFields = {
+  heads: { type: int(), required: true, doc: 'query heads (num_attention_heads)' },
+  head_dim: { type: int(), doc: 'width of one head; defaults to hidden / heads' },
+  qkv_bias: { type: bool, default: false, doc: 'biases on the q, k and v projections (Qwen2)' },
+  o_bias: { type: bool, default: false, doc: 'a bias on the output projection' },
+} satisfies Record<string, FieldSpec>;
+
+export const ATTENTION: FieldType = {
+  t: 'variant',
+  variants: {
+    mha: { title: '`mha` attention', doc: 'multi-head attention: one key/value head per query head', fields: headFields },
+    gqa: {
+      title: '`gqa` attention',
+      doc: 'grouped-query attention: query heads share fewer key/value heads',
+      fields: { ...headFields, kv_heads: { type: int(), required: true, doc: 'key/value heads (num_key_value_heads)' } },
+    },
+    mqa: { title: '`mqa` attention', doc: 'multi-query attention: one key/value head', fields: headFields },
+    mla: {
+      title: '`mla` attention',
+      doc: 'multi-head latent attention (DeepSeek-V2/V3): keys and values compressed into a latent',
+      fields: {
+        heads: { type: int(), required: true, doc: 'query heads' },
+        q_lora_rank: { type: int(), doc: 'rank of the query compression; absent means queries are not compressed' },
+        kv_lora_rank: { type: int(), required: true, doc: 'rank of the key/value latent that is cached' },
+        qk_nope_dim: { type: int(), required: true, doc: 'per-head query/key width without position encoding' },
+        qk_rope_dim: { type: int(), required: true, doc: 'per-head decoupled RoPE width (the rope key is shared by all heads and cached)' },
+        v_dim: { type: int(), required: true, doc: 'per-head value width' },
+      },
+    },
+  },
+};
+
+const routerFields = (normalizeDefault: boolean): Record<string, FieldSpec> => ({
+  scale: { type: { t: 'real', min: 0, exclusiveMin: true }, default: 1, doc: 'routed scaling factor applied to the gate weights' },
+  normalize: { type: bool, default: normalizeDefault, doc: 'normalize the chosen experts’ gate weights to sum to 1' },
+});
+
+export const MOE: BlockSchema = {
+  title: '`moe` block',
+  doc: 'a DeepSeekMoE-style mixture of experts replacing the dense FFN on the selected layers',
+  fields: {
+    routed: { type: int(), required: true, doc: 'routed experts (n_routed_experts)' },
+    expert: { type: { t: 'variant', variants: ffnVariants('routed expert') }, required: true, doc: 'the FFN of one routed expert' },
+    shared: {
+      type: { t: 'count', item: { t: 'variant', variants: ffnVariants('shared expert') }, countOnly: true },
+      default: 0,
+      doc: 'shared experts, always active: `1` (routed width) or `1 x swiglu { intermediate = 5632 }`',
+    },
+    top_k: { type: int(), required: true, doc: 'routed experts each token activates (num_experts_per_tok)' },
+    router: {
+      type: {
+        t: 'variant',
+        variants: {
+          softmax: { title: '`softmax` router', doc: 'softmax affinity over all experts', fields: routerFields(false) },
+          sigmoid: { title: '`sigmoid` router', doc: 'per-expert sigmoid affinity (DeepSeek-V3)', fields: routerFields(true) },
+        },
+      },
+      default: 'softmax',
+      doc: 'how token-to-expert affinity is scored',
+    },
+    groups: { type: { t: 'choose' }, doc: 'group-limited routing: `8 choose 4` keeps the best 4 of 8 expert groups per token' },
+    balance: {
+      type: {
+        t: 'variant',
+        variants: {
+          none: { title: '`none` balancing', doc: 'no load balancing', fields: {} },
+          aux_loss: {
+            title: '`aux_loss` balancing',
+            doc: 'an auxiliary balance loss',
+            fields: {
+              alpha: { type: { t: 'real', min: 0 }, required: true, doc: 'weight of the balance loss' },
+              sequence: { type: bool, default: false, doc: 'computed per sequence rather than per batch' },
+            },
+          },
+          bias_update: {
+            title: '`bias_update` balancing',
+            doc: 'auxiliary-loss-free balancing: a per-expert bias steers top-k selection',
+            fields: { rate: { type: { t: 'real', min: 0 }, required: true, doc: 'bias update speed u' } },
+          },
+        },
+      },
+      default: 'none',
+      doc: 'load-balancing method',
+    },
+  },
+};
+
+export const MODEL: BlockSchema = {
+  title: 'model',
+  doc: 'an LLM architecture',
+  fields: {
+    vocab: { type: int(), required: true, doc: 'vocabulary size (vocab_size)' },
+    hidden: { type: int(), required: true, doc: 'model width (hidden_size)' },
+    layers: { type: int(), required: true, doc: 'transformer layers (num_hidden_layers), MTP modules not included' },
+    norm: {
+      type: {
+        t: 'variant',
+        variants: {
+          rmsnorm: { title: '`rmsnorm`', doc: 'RMS normalization (a scale vector)', fields: { eps: { type: { t: 'real', min: 0 }, default: 1e-6, doc: 'epsilon' } } },
+          layernorm: {
+            title: '`layernorm`',
+            doc: 'layer normalization (scale and bias vectors)',
+            fields: { eps: { type: { t: 'real', min: 0 }, default: 1e-5, doc: 'epsilon' } },
+          },
+        },
+      },
+      default: 'rmsnorm',
+      doc: 'normalization used before attention, before the FFN and at the end',
+    },
+    tied_embeddings: { type: bool, default: false, doc: 'the output head shares the embedding matrix' },
+    context: { type: int(), doc: 'longest sequence the model supports (max_position_embeddings)' },
+    attention: { type: ATTENTION, required: true, doc: 'attention kind and shape' },
+    ffn: { type: { t: 'variant', variants: ffnVariants('dense FFN') }, doc: 'the FFN of dense (non-MoE) layers' },
+  },
+  blocks: {
+    moe: { schema: MOE, selector: 'layers', doc: 'mixture of experts on `layers[a..b step n]` (all layers when no selector)' },
+    mtp: {
+      schema: {
+        title: '`mtp` block',
+        doc: 'multi-token prediction modules (DeepSeek-V3), reported apart from the main model',
+        fields: { depth: { type: int(), default: 1, doc: 'extra tokens predicted, one module each' } },
+      },
+      doc: 'multi-token prediction',
+    },
+  },
+};
+
+// ── hardware ─────────────────────────────────────────────────────────────────
+
+export const PEAK_DTYPES = ['fp4', 'fp8', 'int8', 'fp16', 'bf16', 'tf32', 'fp32', 'fp64'] as const;
+
+export const GPU: BlockSchema = {
+  title: 'gpu',
+  doc: 'an accelerator',
+  fields: {
+    memory: { type: quantity(BYTES), required: true, doc: 'HBM capacity' },
+    bandwidth: { type: quantity(BYTES_PER_SECOND), required: true, doc: 'HBM bandwidth' },
+    sms: { type: int(), doc: 'streaming multiprocessors' },
+    comm_sms: { type: int(0), default: 0, doc: 'SMs set aside for communication kernels (DeepSeek-V3: 20 of 132)' },
+    price: { type: quantity(USD), doc: 'price of one GPU' },
+  },
+  blocks: {
+    peak: {
+      schema: {
+        title: '`peak` block',
+        doc: 'dense peak throughput per data type',
+        fields: Object.fromEntries(PEAK_DTYPES.map((d) => [d, { type: quantity(FLOP_PER_SECOND), doc: `dense ${d} tensor throughput` }])),
+      },
+      doc: 'peak throughput per data type (dense, no sparsity)',
+    },
+    accumulate: {
+      schema: {
+        title: '`accumulate` block',
+        doc: 'accumulator precision of the tensor cores',
+        fields: { fp8: { type: { t: 'enum', values: ['fp22', 'fp32'] }, default: 'fp32', doc: 'accumulator of FP8 products (Hopper: fp22, ~13 mantissa bits)' } },
+      },
+      doc: 'tensor-core accumulator precision',
+    },
+    efficiency: {
+      schema: {
+        title: '`efficiency` block',
+        doc: 'fractions of peak that real kernels reach, for the step-time model',
+        fields: {
+          compute: { type: ratio, doc: 'GEMM throughput as a fraction of peak' },
+          attention: { type: ratio, doc: 'attention kernel throughput as a fraction of peak' },
+          memory: { type: ratio, doc: 'achieved HBM bandwidth as a fraction of peak' },
+        },
+      },
+      doc: 'achieved fractions of peak',
+    },
+  },
+};
+
+const linkFields = (what: string): Record<string, FieldSpec> => ({
+  bandwidth: { type: quantity(BYTES_PER_SECOND), required: true, doc: `${what} bandwidth per GPU, one direction` },
+  achievable: { type: quantity(BYTES_PER_SECOND), doc: 'bandwidth real transfers reach' },
+  latency: { type: quantity(SECONDS), doc: 'one-way latency' },
+});
+
+const nicFields: Record<string, FieldSpec> = {
+  bandwidth: { type: quantity(BYTES_PER_SECOND), required: true, doc: 'line rate of one NIC' },
+  effective: { type: quantity(BYTES_PER_SECOND), doc: 'bandwidth real transfers reach' },
+  latency: { type: quantity(SECONDS), doc: 'one-way latency through the network' },
+};
+
+export const NODE: BlockSchema = {
+  title: 'node',
+  doc: 'a server',
+  fields: {
+    gpus: { type: { t: 'count', item: { t: 'ref', kind: 'gpu' } }, required: true, doc: 'the GPUs in the node: `8 x H800`' },
+    scaleup: {
+      type: {
+        t: 'variant',
+        variants: {
+          nvlink: {
+            title: '`nvlink` fabric',
+            doc: 'NVLink/NVSwitch scale-up',
+            fields: { ...linkFields('NVLink'), domain: { type: int(), doc: 'GPUs in one NVLink domain (72 for GB200 NVL72); defaults to the node' } },
+          },
+          pcie: {
+            title: '`pcie` fabric',
+            doc: 'PCIe, optionally with NVLink bridges between GPU pairs (Fire-Flyer 2)',
+            fields: { ...linkFields('PCIe'), bridge: { type: quantity(BYTES_PER_SECOND), doc: 'NVLink bridge bandwidth between a GPU pair' } },
+          },
+        },
+      },
+      required: true,
+      doc: 'the fabric between GPUs in the node',
+    },
+    nics: {
+      type: {
+        t: 'count',
+        item: {
+          t: 'variant',
+          variants: {
+            ib: { title: '`ib` NIC', doc: 'InfiniBand', fields: nicFields },
+            roce: { title: '`roce` NIC', doc: 'RDMA over Converged Ethernet', fields: nicFields },
+            ethernet: { title: '`ethernet` NIC', doc: 'plain Ethernet', fields: nicFields },
+          },
+        },
+      },
+      required: true,
+      doc: 'scale-out NICs: `8 x ib { bandwidth = 400 Gb/s }`',
+    },
+    price: { type: quantity(USD), doc: 'price of one node' },
+  },
+};
+
+const networkCommon: Record<string, FieldSpec> = {
+  radix: { type: int(2), required: true, doc: 'ports per switch' },
+  switch_price: { type: quantity(USD), doc: 'price of one switch' },
+  link_price: { type: quantity(USD), doc: 'price of one link (cable and transceivers)' },
+};
+
+export const CLUSTER: BlockSchema = {
+  title: 'cluster',
+  doc: 'nodes and the network between them',
+  fields: {
+    nodes: { type: { t: 'count', item: { t: 'ref', kind: 'node' } }, required: true, doc: 'the nodes: `256 x H800x8`' },
+    network: {
+      type: {
+        t: 'variant',
+        variants: {
+          fat_tree: {
+            title: '`fat_tree` network',
+            doc: 'a folded-Clos fat tree; several planes make a multi-plane fat tree (MPFT)',
+            fields: {
+              ...networkCommon,
+              levels: { type: int(2, 3), default: 2, doc: 'switch layers (2 or 3)' },
+              planes: { type: int(), default: 1, doc: 'independent planes; each NIC of a node joins its own plane' },
+              rails: { type: int(), default: 1, doc: 'rails (multi-rail fat tree): NIC i of every node on rail i' },
+              zones: { type: int(), default: 1, doc: 'separate fat trees the cluster is split into (Fire-Flyer 2: 2)' },
+            },
+          },
+          slim_fly: {
+            title: '`slim_fly` network',
+            doc: 'a diameter-2 Slim Fly (MMS graph)',
+            fields: { ...networkCommon, q: { type: int(2), doc: 'MMS parameter q (a prime power)' } },
+          },
+          dragonfly: {
+            title: '`dragonfly` network',
+            doc: 'a Dragonfly: groups of switches, all-to-all inside and between groups',
+            fields: { ...networkCommon, groups: { type: int(), doc: 'number of groups' } },
+          },
+        },
+      },
+      required: true,
+      doc: 'the scale-out network',
+    },
+  },
+};
+
+// ── deployments ──────────────────────────────────────────────────────────────
+
+const deploymentCommon: Record<string, FieldSpec> = {
+  model: { type: { t: 'ref', kind: 'model' }, required: true, doc: 'the model deployed' },
+  on: { type: { t: 'ref', kind: 'cluster' }, required: true, doc: 'the cluster it runs on' },
+};
+
+const PARALLEL: BlockSchema = {
+  title: '`parallel` block',
+  doc: 'how the model is split over GPUs',
+  fields: {
+    pipeline: { type: int(), default: 1, doc: 'pipeline-parallel stages' },
+    schedule: { type: { t: 'enum', values: ['1f1b', 'interleaved', 'dualpipe', 'gpipe'] }, default: '1f1b', doc: 'pipeline schedule' },
+    virtual_stages: { type: int(), default: 1, doc: 'model chunks per pipeline rank (interleaved schedule)' },
+    expert: { type: int(), default: 1, doc: 'expert-parallel group size' },
+    tensor: { type: int(), default: 1, doc: 'tensor-parallel group size' },
+    data: { type: { t: 'intOrAuto', min: 1 }, default: 'auto', doc: 'data-parallel replicas; `auto` fills the cluster' },
+    zero: { type: int(0, 3), default: 1, doc: 'ZeRO stage of the data-parallel optimizer sharding' },
+    sequence_parallel: { type: bool, default: false, doc: 'sequence parallelism alongside tensor parallelism' },
+    micro_batch: { type: int(), default: 1, doc: 'sequences per micro-batch' },
+  },
+};
+
+export const TRAIN: BlockSchema = {
+  title: 'train',
+  doc: 'a training run',
+  fields: {
+    ...deploymentCommon,
+    sequence: { type: int(), required: true, doc: 'tokens per sequence' },
+    batch: { type: int(), required: true, doc: 'sequences per optimizer step (global batch)' },
+    tokens: { type: { t: 'real', min: 0 }, doc: 'training tokens in total' },
+    precision: {
+      type: {
+        t: 'variant',
+        variants: {
+          bf16: { title: '`bf16` precision', doc: 'BF16 mixed precision', fields: {} },
+          fp8: {
+            title: '`fp8` precision',
+            doc: 'fine-grained FP8 (DeepSeek-V3): E4M3 GEMM inputs with block scales',
+            fields: {
+              activations: { type: { t: 'shape' }, default: '1x128', doc: 'activation scaling tile' },
+              weights: { type: { t: 'shape' }, default: '128x128', doc: 'weight scaling block' },
+              promote: { type: int(), default: 128, doc: 'promote partial sums to FP32 every N_C elements' },
+            },
+          },
+          auto: { title: '`auto` precision', doc: 'FP8 where the GPU has it, BF16 elsewhere', fields: {} },
+        },
+      },
+      default: 'bf16',
+      doc: 'numeric precision policy',
+    },
+    recompute: { type: { t: 'enum', values: ['none', 'selective', 'full'] }, default: 'none', doc: 'activation recomputation' },
+  },
+  blocks: {
+    parallel: { schema: PARALLEL, doc: 'parallelism' },
+    routing: {
+      schema: {
+        title: '`routing` block',
+        doc: 'routing limits',
+        fields: { max_nodes: { type: int(), doc: 'node-limited routing: each token reaches at most this many nodes' } },
+      },
+      doc: 'routing limits',
+    },
+  },
+};
+
+export const SERVE: BlockSchema = {
+  title: 'serve',
+  doc: 'a serving deployment',
+  fields: {
+    ...deploymentCommon,
+    phase: { type: { t: 'enum', values: ['decode', 'prefill'] }, default: 'decode', doc: 'the serving phase modelled' },
+    tokens_per_device: { type: int(), doc: 'tokens each device processes per step' },
+    context: { type: int(), doc: 'context length per request, for KV-cache sizing' },
+    weights: { type: dtype, default: 'bf16', doc: 'weight data type' },
+    kv_cache: { type: dtype, default: 'bf16', doc: 'KV-cache data type' },
+    dispatch: { type: dtype, default: 'bf16', doc: 'data type of the expert-parallel dispatch' },
+    combine: { type: dtype, default: 'bf16', doc: 'data type of the expert-parallel combine' },
+    overlap: { type: { t: 'enum', values: ['none', 'dual_microbatch'] }, default: 'none', doc: 'overlap of communication with compute' },
+  },
+  blocks: {
+    parallel: { schema: PARALLEL, doc: 'parallelism' },
+    routing: TRAIN.blocks!['routing']!,
+  },
+};
+
+export const DECLARATION_SCHEMAS: Record<DeclarationKeyword, BlockSchema> = {
+  model: MODEL,
+  gpu: GPU,
+  node: NODE,
+  cluster: CLUSTER,
+  train: TRAIN,
+  serve: SERVE,
+};
+
+/** Bytes per element of each data type. */
+export const DTYPE_BYTES: Record<(typeof DTYPES)[number] | 'fp22', number> = {
+  fp32: 4,
+  tf32: 4,
+  fp22: 4,
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  e4m3: 1,
+  e5m2: 1,
+  int8: 1,
+  int4: 0.5,
+  fp4: 0.5,
+};

@@ -32,8 +32,15 @@ export function compile(entry: string, reader: FileReader, cwd = process.cwd()):
   if (!program) return { diagnostics, source };
   const checked = evaluateProgram(program, diagnostics);
   checkProgram(checked, diagnostics);
+  sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
   const ir = lowerProgram(checked);
   const analysis = analyzeProgram(ir);
   return { diagnostics, program, checked, ir, analysis, source };
+}
+
+/** Diagnostics read top to bottom: by file (in load order), then by position; stable otherwise. */
+function sortBySource(sink: DiagnosticSink, fileOrder: string[]): void {
+  const rank = (f: string | undefined) => (f === undefined ? -1 : fileOrder.indexOf(f));
+  sink.items.sort((a, b) => rank(a.span?.file) - rank(b.span?.file) || (a.span?.start ?? 0) - (b.span?.start ?? 0));
 }

@@ -32,11 +32,29 @@ export function compile(entry: string, reader: FileReader, cwd = process.cwd()):
   if (!program) return { diagnostics, source };
   const checked = evaluateProgram(program, diagnostics);
   checkProgram(checked, diagnostics);
+  dropGuessesInRepairedDeclarations(diagnostics, program);
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
   const ir = lowerProgram(checked);
   const analysis = analyzeProgram(ir);
   return { diagnostics, program, checked, ir, analysis, source };
+}
+
+/**
+ * A declaration with a syntax error was given its shape by the parser's recovery, so what the checks
+ * say about it (a "missing" field that was mistyped, a name that was really the next line) is a guess:
+ * keep the syntax errors, drop the rest for that declaration. Other declarations are checked as usual.
+ */
+function dropGuessesInRepairedDeclarations(sink: DiagnosticSink, program: Program): void {
+  const isSyntax = (code: string) => code < 'KAS0200';
+  const syntax = sink.items.filter((d) => isSyntax(d.code) && d.span);
+  if (syntax.length === 0) return;
+  const repaired = [...program.files.values()]
+    .flatMap((f) => f.ast.blocks.map((b) => b.span))
+    .filter((s) => syntax.some((d) => d.span!.file === s.file && d.span!.start >= s.start && d.span!.start <= s.end));
+  const inRepaired = (d: (typeof sink.items)[number]) => d.span !== undefined && repaired.some((s) => s.file === d.span!.file && d.span!.start >= s.start && d.span!.start < s.end);
+  const kept = sink.items.filter((d) => isSyntax(d.code) || !inRepaired(d));
+  sink.items.splice(0, sink.items.length, ...kept);
 }
 
 /** Diagnostics read top to bottom: by file (in load order), then by position; stable otherwise. */

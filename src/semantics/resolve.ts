@@ -3,6 +3,7 @@
  * (`"hardware/h800"`) is looked up in the stdlib; a path starting with `.` is relative to the importing
  * file. `.kas` may be left off. A missing file or an import cycle is a diagnostic, never an exception.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticSink } from '../diagnostics/diagnostic.js';
@@ -10,6 +11,7 @@ import { report } from '../diagnostics/codes.js';
 import type { BlockDecl, ConstDecl, KasFile } from '../syntax/ast.js';
 import { parseSource } from '../syntax/parse.js';
 import { SourceFile } from '../syntax/source.js';
+import { closest } from './suggest.js';
 
 export const STDLIB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stdlib');
 
@@ -91,8 +93,13 @@ export function loadProgram(entryPath: string, reader: FileReader, sink: Diagnos
         const t = reader.read(target);
         if (t === undefined) {
           const bare = !imp.path.startsWith('.');
+          const meant = bare ? closest(imp.path.replace(/\.kas$/, ''), stdlibModules()) : undefined;
           report(sink, 'importNotFound', { path: imp.path }, imp.pathSpan, {
-            help: bare ? `bare paths are looked up in the stdlib (${stdlibHint()}); use "./${imp.path}" for a file beside this one` : `looked for ${displayPath(target, cwd)}`,
+            help: meant
+              ? `did you mean "${meant}"?`
+              : bare
+                ? `bare paths are looked up in the stdlib (${stdlibHint()}); use "./${imp.path}" for a file beside this one`
+                : `looked for ${displayPath(target, cwd)}`,
           });
           continue;
         }
@@ -105,6 +112,19 @@ export function loadProgram(entryPath: string, reader: FileReader, sink: Diagnos
 
   load(entry, text);
   return { entry, files };
+}
+
+/** The stdlib's importable paths (`models/deepseek-v3`), for did-you-mean. */
+function stdlibModules(): string[] {
+  try {
+    return fs
+      .readdirSync(STDLIB_ROOT, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.kas'))
+      .map((f) => f.slice(0, -'.kas'.length).split(path.sep).join('/'))
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 function stdlibHint(): string {

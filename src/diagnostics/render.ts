@@ -29,10 +29,11 @@ export function renderDiagnostic(d: Diagnostic, sources: SourceLookup, style: St
   const color = d.severity === 'error' ? style.error : style.warning;
   const out: string[] = [color(style.bold(`${d.severity}[${d.code}]`)) + style.bold(`: ${d.message}`)];
   const src = d.span ? sources(d.span.file) : undefined;
+  // One gutter width for the frame, the notes and the help, so their `|` and `=` line up.
+  const gutter = d.span && src ? String(src.position(Math.max(d.span.start, d.span.end - 1)).line).length : 0;
   if (d.span && src) {
     const start = src.position(d.span.start);
     const end = src.position(Math.max(d.span.start, d.span.end - 1));
-    const gutter = String(end.line).length;
     const pad = ' '.repeat(gutter);
     out.push(`${pad}${style.dim('-->')} ${src.path}:${start.line}:${start.column}`);
     out.push(`${pad} ${style.dim('|')}`);
@@ -52,9 +53,9 @@ export function renderDiagnostic(d: Diagnostic, sources: SourceLookup, style: St
   for (const note of d.notes) {
     const where = note.span ? sources(note.span.file) : undefined;
     const at = where && note.span ? ` (${where.path}:${where.position(note.span.start).line}:${where.position(note.span.start).column})` : '';
-    out.push(`${' '.repeat(d.span && src ? String(src.position(d.span.end).line).length : 0)} = note: ${note.message}${at}`);
+    out.push(`${' '.repeat(gutter)} = note: ${note.message}${at}`);
   }
-  if (d.help) out.push(`${' '.repeat(d.span && src ? String(src.position(Math.max(d.span.start, d.span.end - 1)).line).length : 0)} = ${style.help('help')}: ${d.help}`);
+  if (d.help) out.push(`${' '.repeat(gutter)} = ${style.help('help')}: ${d.help}`);
   return out.join('\n');
 }
 

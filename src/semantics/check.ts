@@ -5,6 +5,8 @@
  */
 import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
+import { GPU } from './schema.js';
+import { closest } from './suggest.js';
 import { enumName, num, spanOf, variant, type CheckedBody, type CheckedDecl, type CheckedProgram } from './evaluate.js';
 
 export function checkProgram(checked: CheckedProgram, sink: DiagnosticSink): void {
@@ -58,11 +60,11 @@ function checkModel(d: CheckedDecl, sink: DiagnosticSink): void {
     }
     if (attn.name === 'gqa') {
       const kv = num(attn.body, 'kv_heads');
-      if (heads !== undefined && kv !== undefined && heads % kv !== 0) {
-        report(sink, 'kvHeadsDoNotDivide', { kvHeads: kv, heads }, spanOf(attn.body, 'kv_heads'), { help: 'each key/value head serves a whole group of query heads: pick a divisor of `heads`' });
-      }
+      // One mistake, one error: more kv heads than query heads is out of range, not also a non-divisor.
       if (heads !== undefined && kv !== undefined && kv > heads) {
-        report(sink, 'outOfRange', { field: 'kv_heads', value: String(kv), bound: `at most heads (${heads})` }, spanOf(attn.body, 'kv_heads'));
+        report(sink, 'outOfRange', { field: 'kv_heads', value: String(kv), bound: `at most heads (${heads})` }, spanOf(attn.body, 'kv_heads'), { help: `use \`mha\` for one key/value head per query head, or a divisor of ${heads}` });
+      } else if (heads !== undefined && kv !== undefined && heads % kv !== 0) {
+        report(sink, 'kvHeadsDoNotDivide', { kvHeads: kv, heads }, spanOf(attn.body, 'kv_heads'), { help: `each key/value head serves a whole group of query heads: ${divisorsNear(heads, kv)}` });
       }
     }
   }
@@ -107,7 +109,11 @@ function divisorsNear(n: number, near: number): string {
 
 function checkGpu(d: CheckedDecl, sink: DiagnosticSink): void {
   const peak = d.body.blocks.get('peak');
-  if (!peak || peak.values.size === 0) {
+  // `peak = …` written as a field, or a misspelt `peaks { … }`, was reported as such; it is not also a missing peak.
+  const gpuNames = [...Object.keys(GPU.fields), ...Object.keys(GPU.blocks ?? {})];
+  if (!peak && d.decl.body.members.some((m) => m.name.name === 'peak' || (!gpuNames.includes(m.name.name) && closest(m.name.name, gpuNames) === 'peak'))) return;
+  // A peak written with a wrong unit was reported already; only a peak never written is this error.
+  if (!peak || (peak.values.size === 0 && peak.fieldSpans.size === 0)) {
     report(sink, 'noPeak', { gpu: d.name }, d.body.headerSpan, { help: 'add `peak { bf16 = … TFLOP/s }`' });
   }
 }
@@ -180,7 +186,7 @@ function checkDeployment(d: CheckedDecl, checked: CheckedProgram, sink: Diagnost
     dp = dpValue.v;
     if (pp * tp * dp > gpus) report(sink, 'clusterTooSmall', { needed: pp * tp * dp, gpus }, at('data'), { help: `pipeline ${pp} × tensor ${tp} × data ${dp} must fit in ${gpus} GPUs` });
   } else if (gpus % (pp * tp) !== 0) {
-    report(sink, 'parallelDoesNotDivide', { what: `pipeline × tensor =`, size: pp * tp, total: gpus }, at('pipeline'), { help: 'with `data = auto` the GPUs must split evenly into pipeline × tensor groups' });
+    report(sink, 'parallelDoesNotDivide', { what: `pipeline ${pp} × tensor ${tp} =`, size: pp * tp, total: gpus }, at(parallel?.fieldSpans.has('pipeline') || !parallel?.fieldSpans.has('tensor') ? 'pipeline' : 'tensor'), { help: `with \`data = auto\` the cluster's ${gpus} GPUs must split evenly into pipeline × tensor groups` });
   } else {
     dp = gpus / (pp * tp);
     if (dp === 0) report(sink, 'clusterTooSmall', { needed: pp * tp, gpus }, at('pipeline'));
@@ -200,7 +206,7 @@ function checkDeployment(d: CheckedDecl, checked: CheckedProgram, sink: Diagnost
     const batch = num(d.body, 'batch');
     const micro = parallel ? num(parallel, 'micro_batch') ?? 1 : 1;
     if (batch !== undefined && batch % (dp * micro) !== 0) {
-      report(sink, 'parallelDoesNotDivide', { what: `data ${dp} × micro_batch`, size: dp * micro, total: batch }, spanOf(d.body, 'batch'), { help: 'every data-parallel replica runs a whole number of micro-batches per step' });
+      report(sink, 'parallelDoesNotDivide', { what: `data ${dp} × micro_batch ${micro} =`, size: dp * micro, total: batch }, spanOf(d.body, 'batch'), { help: 'every data-parallel replica runs a whole number of micro-batches per step' });
     }
   }
   const routing = d.body.blocks.get('routing');

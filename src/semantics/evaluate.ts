@@ -190,6 +190,9 @@ class Evaluator {
     const seenFields = new Map<string, A.Field>();
     const seenBlocks = new Map<string, A.SubBlock>();
     const candidates = [...Object.keys(schema.fields), ...Object.keys(schema.blocks ?? {})];
+    // Names whose absence is already explained: a field written as a block (or the reverse), or the
+    // field a misspelt one was meant to be. Saying "missing" too would report one mistake twice.
+    const explained = new Set<string>();
 
     for (const m of body.members) {
       const name = m.name.name;
@@ -197,9 +200,12 @@ class Evaluator {
         const spec = schema.fields[name];
         if (!spec) {
           if (schema.blocks?.[name]) {
+            explained.add(name);
             report(this.sink, 'wrongValueKind', { field: name, expected: 'a block', found: 'a value' }, m.name.span, { help: `write \`${name} { … }\`` });
           } else {
-            report(this.sink, 'unknownField', { name, owner }, m.name.span, { help: didYouMean(name, candidates) ?? `${owner} has ${listNames(candidates)}` });
+            const meant = closest(name, candidates);
+            if (meant) explained.add(meant);
+            report(this.sink, 'unknownField', { name, owner }, m.name.span, { help: meant ? `did you mean \`${meant}\`?` : `${owner} has ${listNames(candidates)}` });
           }
           // Still evaluate, so mistakes inside are reported too.
           this.field(m, undefined, scope);
@@ -218,9 +224,12 @@ class Evaluator {
         const spec = schema.blocks?.[name];
         if (!spec) {
           if (schema.fields[name]) {
+            explained.add(name);
             report(this.sink, 'unknownBlock', { name, owner }, m.name.span, { help: `\`${name}\` is a field: write \`${name} = …\`` });
           } else {
-            report(this.sink, 'unknownBlock', { name, owner }, m.name.span, { help: didYouMean(name, candidates) ?? (schema.blocks ? `${owner} has the blocks ${listNames(Object.keys(schema.blocks))}` : `${owner} has no nested blocks`) });
+            const meant = closest(name, candidates);
+            if (meant) explained.add(meant);
+            report(this.sink, 'unknownBlock', { name, owner }, m.name.span, { help: meant ? `did you mean \`${meant}\`?` : schema.blocks ? `${owner} has the blocks ${listNames(Object.keys(schema.blocks))}` : `${owner} has no nested blocks` });
           }
           continue;
         }
@@ -247,7 +256,7 @@ class Evaluator {
 
     for (const [name, spec] of Object.entries(schema.fields)) {
       if (values.has(name) || seenFields.has(name)) continue;
-      if (spec.required) {
+      if (spec.required && !explained.has(name)) {
         report(this.sink, 'missingField', { name, owner }, headerSpan, { help: `add \`${name} = …\` (${spec.doc})` });
         continue;
       }
@@ -494,7 +503,8 @@ class Evaluator {
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       if (!s.body) continue;
       const found = this.memberOfBody(s.body, s.schema, s, head.name);
-      if (found) return found;
+      // null: the member exists but its value failed (its error is already reported); stop looking.
+      if (found !== undefined) return found ?? undefined;
     }
     const { found, ambiguous } = lookupTopLevel(this.program, scope.file, head.name);
     if (ambiguous) {
@@ -522,12 +532,13 @@ class Evaluator {
     return names;
   }
 
-  private memberOfBody(body: A.Body, schema: BlockSchema | undefined, scope: Scope, name: string): Located | undefined {
+  /** The member `name` of a body; null when it exists but has no value (its error was reported). */
+  private memberOfBody(body: A.Body, schema: BlockSchema | undefined, scope: Scope, name: string): Located | null | undefined {
     for (const m of body.members) {
       if (m.name.name !== name) continue;
       if (m.kind === 'Field') {
         const v = this.field(m, schema?.fields[name], scope);
-        return v ? { kind: 'value', value: v } : undefined;
+        return v ? { kind: 'value', value: v } : null;
       }
       const sub = schema?.blocks?.[name]?.schema;
       return { kind: 'body', body: m.body, ...(sub ? { schema: sub } : {}), scope: { file: scope.file, body: m.body, ...(sub ? { schema: sub } : {}), parent: scope }, title: `\`${name}\`` };
@@ -544,6 +555,7 @@ class Evaluator {
   private member(loc: Located, seg: A.Ident): Located | undefined {
     if (loc.kind === 'body') {
       const found = this.memberOfBody(loc.body, loc.schema, loc.scope, seg.name);
+      if (found === null) return undefined;
       if (!found) {
         report(this.sink, 'unknownMember', { name: seg.name, owner: loc.title.replace(/`/g, '') }, seg.span, { help: didYouMean(seg.name, loc.body.members.map((m) => m.name.name)) });
       }
@@ -559,6 +571,8 @@ class Evaluator {
     if (v.k === 'variant') {
       const inner = v.body.values.get(seg.name);
       if (inner) return { kind: 'value', value: inner };
+      // Written, but without a value: its own error was reported.
+      if (v.body.fieldSpans.has(seg.name)) return undefined;
       report(this.sink, 'unknownMember', { name: seg.name, owner: v.name }, seg.span, { help: didYouMean(seg.name, v.body.values.keys()) });
       return undefined;
     }

@@ -21,6 +21,11 @@ class AstBuilder {
     return { file: this.fileId, start: t.startOffset, end: t.startOffset + t.image.length };
   }
 
+  /** Whether recovery left a node without a position (it then matched no token at all). */
+  private located(n: CstNode | undefined): n is CstNode {
+    return n !== undefined && n.location !== undefined && !Number.isNaN(n.location.startOffset);
+  }
+
   private nodeSpan(n: CstNode): Span {
     const loc = n.location;
     if (!loc || Number.isNaN(loc.startOffset)) return { file: this.fileId, start: 0, end: 0 };
@@ -143,12 +148,13 @@ class AstBuilder {
     const exprs = this.nodes(c, 'expression');
     const span = this.nodeSpan(n);
     const first = exprs[0] ? this.expression(exprs[0]) : this.missing(span);
+    const second = () => (this.located(exprs[1]) ? this.expression(exprs[1]) : this.missing({ ...span, start: span.end }));
     if (this.tokens(c, 'X').length) {
-      const item = exprs[1] ? this.expression(exprs[1]) : this.missing({ ...span, start: span.end });
+      const item = second();
       return { kind: 'Count', count: first, item, span };
     }
     if (this.tokens(c, 'Choose').length) {
-      const k = exprs[1] ? this.expression(exprs[1]) : this.missing({ ...span, start: span.end });
+      const k = second();
       return { kind: 'Choose', of: first, choose: k, span };
     }
     return first;
@@ -162,9 +168,12 @@ class AstBuilder {
     if (operands.length === 0) return this.missing(this.nodeSpan(n));
     let left = operand(operands[0]!);
     for (let i = 1; i < operands.length; i++) {
-      const right = operand(operands[i]!);
-      const op = (ops[i - 1]?.image ?? '+') as A.BinaryExpr['op'];
-      left = { kind: 'Binary', op, left, right, span: { file: this.fileId, start: left.span.start, end: right.span.end } };
+      const opTok = ops[i - 1];
+      // After recovery an operand may have matched nothing: it is missing, just after its operator.
+      const after = opTok ? opTok.startOffset + opTok.image.length : left.span.end;
+      const right = this.located(operands[i]) ? operand(operands[i]!) : this.missing({ file: this.fileId, start: after, end: after });
+      const op = (opTok?.image ?? '+') as A.BinaryExpr['op'];
+      left = { kind: 'Binary', op, left, right, span: { file: this.fileId, start: left.span.start, end: Math.max(left.span.end, right.span.end) } };
     }
     return left;
   }

@@ -75,8 +75,15 @@ export interface ParamCounts {
   readonly mtp: { readonly depth: number; readonly unique: number; readonly sharedEmbedding: number; readonly sharedHead: number } | null;
 }
 
+const moeLayerSets = new WeakMap<readonly number[], ReadonlySet<number>>();
+
+/** Whether a layer is MoE. A set per layer list: `includes` made counting quadratic in the layers. */
 function isMoeLayer(model: ModelIR, layer: number): boolean {
-  return model.moe !== null && model.moe.layers.includes(layer);
+  const layers = model.moe?.layers;
+  if (!layers) return false;
+  let set = moeLayerSets.get(layers);
+  if (!set) moeLayerSets.set(layers, (set = new Set(layers)));
+  return set.has(layer);
 }
 
 /** One transformer layer's parameters: the whole layer, and the part a single token uses. */

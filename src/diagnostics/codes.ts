@@ -28,6 +28,7 @@ export const Codes = {
   // 1xx: syntax
   unexpectedToken: entry<{ expected: string; found: string }>('KAS0101', 'error', 'the parser expected something else here', (p) => `expected ${p.expected}, found ${p.found}`),
   invalidNumber: entry<{ text: string }>('KAS0102', 'error', 'a number that cannot be read', (p) => `invalid number ${q(p.text)}`),
+  nestedTooDeeply: entry('KAS0103', 'error', 'brackets, blocks or operator chains nested deeper than kasc can follow', () => 'the input is nested too deeply to compile'),
 
   // 2xx: files and names
   importNotFound: entry<{ path: string }>('KAS0201', 'error', 'an import names a file that does not exist', (p) => `cannot find import ${q(p.path)}`),

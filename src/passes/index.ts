@@ -7,6 +7,7 @@
  * Stages after `check` run only on programs without errors, so they may trust their input.
  */
 import { DiagnosticSink } from '../diagnostics/diagnostic.js';
+import { report } from '../diagnostics/codes.js';
 import { loadProgram, type FileReader, type Program } from '../semantics/resolve.js';
 import { evaluateProgram, type CheckedProgram } from '../semantics/evaluate.js';
 import { checkProgram } from '../semantics/check.js';
@@ -26,6 +27,19 @@ export interface CompileResult {
 }
 
 export function compile(entry: string, reader: FileReader, cwd = process.cwd()): CompileResult {
+  try {
+    return compileStages(entry, reader, cwd);
+  } catch (e) {
+    // The parser and the evaluator recurse once per level of nesting: thousands of `(` or a chain of
+    // thousands of `+` run out of stack. That is bad input, so it is a diagnostic, not a crash.
+    if (!(e instanceof RangeError && /call stack/i.test(e.message))) throw e;
+    const diagnostics = new DiagnosticSink();
+    report(diagnostics, 'nestedTooDeeply', {}, undefined, { help: 'remove redundant brackets, or split a long expression with `const` declarations' });
+    return { diagnostics, source: () => undefined };
+  }
+}
+
+function compileStages(entry: string, reader: FileReader, cwd: string): CompileResult {
   const diagnostics = new DiagnosticSink();
   const program = loadProgram(entry, reader, diagnostics, cwd);
   const source = (file: string) => program?.files.get(file)?.source;

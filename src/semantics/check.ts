@@ -48,10 +48,17 @@ function rangeText(moe: CheckedBody): string {
   return `${s.start ?? ''}..${s.end ?? ''}${s.step !== undefined ? ` step ${s.step}` : ''}`;
 }
 
+/** The cost model walks the layers one by one; past this, `layers = 1e9` would hang it. */
+export const MAX_LAYERS = 100_000;
+
 function checkModel(d: CheckedDecl, sink: DiagnosticSink): void {
   const b = d.body;
   const hidden = num(b, 'hidden');
   const layers = num(b, 'layers');
+  if (layers !== undefined && layers > MAX_LAYERS) {
+    report(sink, 'outOfRange', { field: 'layers', value: String(layers), bound: `at most ${MAX_LAYERS}` }, spanOf(b, 'layers'), { help: 'kasc counts parameters layer by layer; real models have a few hundred at most' });
+    return;
+  }
   const attn = variant(b, 'attention');
   if (attn && hidden !== undefined) {
     const heads = num(attn.body, 'heads');
@@ -102,8 +109,9 @@ function checkModel(d: CheckedDecl, sink: DiagnosticSink): void {
 
 function divisorsNear(n: number, near: number): string {
   const ds: number[] = [];
-  for (let i = 1; i <= n; i++) if (n % i === 0) ds.push(i);
-  const sorted = ds.sort((a, b) => Math.abs(a - near) - Math.abs(b - near) || a - b).slice(0, 3).sort((a, b) => a - b);
+  // Divisors come in pairs (i, n / i): looking up to √n keeps a huge `routed` from hanging the check.
+  for (let i = 1; i * i <= n && i <= 1_000_000; i++) if (n % i === 0) ds.push(i, n / i);
+  const sorted = [...new Set(ds)].sort((a, b) => Math.abs(a - near) - Math.abs(b - near) || a - b).slice(0, 3).sort((a, b) => a - b);
   return `try ${sorted.map((x) => '`' + x + '`').join(', ')}`;
 }
 

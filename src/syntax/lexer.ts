@@ -1,5 +1,6 @@
 /** Source text → tokens and comments, with a diagnostic for every character the language does not use. */
-import { Lexer, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { Lexer } from './chevrotain.js';
 import { ALL_TOKENS, Slash, Star } from './tokens.js';
 import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';

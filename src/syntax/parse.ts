@@ -1,5 +1,6 @@
 /** Source text → AST, with a diagnostic for every syntax error (the parser recovers and keeps going). */
-import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { EOF, tokenMatcher } from './chevrotain.js';
 import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
 import { lex } from './lexer.js';

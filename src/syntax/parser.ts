@@ -2,7 +2,8 @@
  * The grammar, as a chevrotain CstParser with error recovery. It builds a concrete syntax tree and
  * nothing else: meaning is given later (to-ast, check). One instance is shared; `parse` resets it.
  */
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
 import * as T from './tokens.js';
 
 class KasParser extends CstParser {

@@ -2,7 +2,8 @@
  * The one token table. The lexer, the parser, the editor grammar, completion and the docs all read it:
  * add a keyword here and every one of them learns it.
  */
-import { createToken, Lexer, type IToken, type TokenType, type CustomPatternMatcherReturn } from 'chevrotain';
+import type { IToken, TokenType, CustomPatternMatcherReturn } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 import { UNITS } from '../semantics/units.js';
 
 /** Top-level declaration keywords, with what each declares (used by docs, hover and completion). */

@@ -5,7 +5,7 @@ import { ALL_TOKENS, Slash, Star } from './tokens.js';
 import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
 
-const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: true });
 
 export interface LexResult {
   readonly tokens: IToken[];

@@ -14,11 +14,9 @@ const RULE_EXPECTATIONS: Record<string, string> = {
   file: `\`import\`, \`const\` or a declaration (${Object.keys(DECLARATION_KEYWORDS).map((k) => '`' + k + '`').join(', ')})`,
   blockDecl: 'a declaration',
   member: '`=` or `{`',
-  primary: 'a value (a number, a name, a string, `[` or `(`)',
-  unary: 'a value',
+  operand: 'a value (a number, a name, a string, `[` or `(`)',
   expression: 'a value',
   value: 'a value',
-  term: 'a value',
   range: 'a layer range such as `3..` or `0..61 step 2`',
 };
 

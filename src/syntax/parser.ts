@@ -65,9 +65,11 @@ class KasParser extends CstParser {
     this.CONSUME(T.Name);
     this.OR([
       {
+        // `value` inlined: a field is the commonest node, and one level less is measurably faster.
         ALT: () => {
           this.CONSUME(T.Equals);
-          this.SUBRULE(this.value);
+          this.SUBRULE(this.expression);
+          this.OPTION2(() => this.SUBRULE(this.countOrChoose));
         },
       },
       {
@@ -99,53 +101,42 @@ class KasParser extends CstParser {
   /** An expression, optionally `N x item` or `N choose K`. */
   value = this.RULE('value', () => {
     this.SUBRULE(this.expression);
-    this.OPTION(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Times);
-            this.SUBRULE2(this.expression);
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Choose);
-            this.SUBRULE3(this.expression);
-          },
-        },
-      ]);
-    });
+    this.OPTION(() => this.SUBRULE(this.countOrChoose));
   });
 
-  expression = this.RULE('expression', () => {
-    this.SUBRULE(this.term);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
-      this.SUBRULE2(this.term);
-    });
-  });
-
-  term = this.RULE('term', () => {
-    this.SUBRULE(this.unary);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }]);
-      this.SUBRULE2(this.unary);
-    });
-  });
-
-  unary = this.RULE('unary', () => {
+  /** The tail of `N x item` or `N choose K`. */
+  countOrChoose = this.RULE('countOrChoose', () => {
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary);
+          this.CONSUME(T.Times);
+          this.SUBRULE2(this.expression);
         },
       },
-      { ALT: () => this.SUBRULE(this.primary) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Choose);
+          this.SUBRULE3(this.expression);
+        },
+      },
     ]);
   });
 
-  primary = this.RULE('primary', () => {
+  /**
+   * Operands joined by binary operators, flat: precedence (`*` `/` over `+` `-`, left to right) is
+   * applied when the AST is built. Keeping the tree shallow keeps parsing fast.
+   */
+  expression = this.RULE('expression', () => {
+    this.SUBRULE(this.operand);
+    this.MANY(() => {
+      this.CONSUME(T.BinaryOperator);
+      this.SUBRULE2(this.operand);
+    });
+  });
+
+  /** Prefix minuses, then a literal, a parenthesized expression, a list or a reference/variant. */
+  operand = this.RULE('operand', () => {
+    this.MANY(() => this.CONSUME(T.Minus));
     this.OR([
       {
         ALT: () => {
@@ -165,7 +156,18 @@ class KasParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.reference) },
+      {
+        // `a`, `a.b.c`, `model.context` (a declaration keyword names the field of that name), or a
+        // variant `name { … }`.
+        ALT: () => {
+          this.CONSUME(T.ReferenceStart);
+          this.MANY2(() => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.Name);
+          });
+          this.OPTION2(() => this.SUBRULE(this.body));
+        },
+      },
     ]);
   });
 
@@ -173,16 +175,6 @@ class KasParser extends CstParser {
     this.CONSUME(T.LBracket);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
     this.CONSUME(T.RBracket);
-  });
-
-  /** `a`, `a.b.c`, or a variant `name { … }` */
-  reference = this.RULE('reference', () => {
-    this.CONSUME(T.Identifier);
-    this.MANY(() => {
-      this.CONSUME(T.Dot);
-      this.CONSUME(T.Name);
-    });
-    this.OPTION(() => this.SUBRULE(this.body));
   });
 }
 

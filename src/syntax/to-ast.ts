@@ -9,6 +9,8 @@ import type { DeclarationKeyword } from './tokens.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
+const NO_TOKENS: IToken[] = [];
+
 export function cstToAst(cst: CstNode, comments: readonly IToken[], file: string, textLength: number): A.KasFile {
   const b = new AstBuilder(file);
   return b.file(cst, comments, textLength);
@@ -41,8 +43,12 @@ class AstBuilder {
     return (c[key] as CstNode[] | undefined) ?? [];
   }
 
+  /** Tokens under a key, without the ones recovery inserted (they have no position); allocation-free when none were. */
   private tokens(c: Children, key: string): IToken[] {
-    return ((c[key] as IToken[] | undefined) ?? []).filter((t) => !Number.isNaN(t.startOffset) && t.image !== undefined);
+    const all = c[key] as IToken[] | undefined;
+    if (!all) return NO_TOKENS;
+    for (const t of all) if (Number.isNaN(t.startOffset) || t.image === undefined) return all.filter((x) => !Number.isNaN(x.startOffset) && x.image !== undefined);
+    return all;
   }
 
   file(cst: CstNode, comments: readonly IToken[], textLength: number): A.KasFile {
@@ -109,8 +115,9 @@ class AstBuilder {
     const name = this.ident(nameTok);
     const span = this.nodeSpan(n);
     if (this.tokens(c, 'Equals').length) {
-      const v = this.nodes(c, 'value')[0];
-      return { kind: 'Field', name, value: v ? this.value(v) : this.missing({ ...span, start: span.end }), span };
+      const first = this.nodes(c, 'expression')[0];
+      const valueSpan = first ? { file: this.fileId, start: this.nodeSpan(first).start, end: span.end } : { ...span, start: span.end };
+      return { kind: 'Field', name, value: this.valueOf(c, valueSpan), span };
     }
     const bodyNode = this.nodes(c, 'body')[0];
     if (!bodyNode) return undefined;
@@ -144,95 +151,110 @@ class AstBuilder {
   }
 
   private value(n: CstNode): A.Expr {
-    const c = n.children as Children;
-    const exprs = this.nodes(c, 'expression');
-    const span = this.nodeSpan(n);
-    const first = exprs[0] ? this.expression(exprs[0]) : this.missing(span);
-    const second = () => (this.located(exprs[1]) ? this.expression(exprs[1]) : this.missing({ ...span, start: span.end }));
-    if (this.tokens(c, 'X').length) {
-      const item = second();
-      return { kind: 'Count', count: first, item, span };
-    }
-    if (this.tokens(c, 'Choose').length) {
-      const k = second();
-      return { kind: 'Choose', of: first, choose: k, span };
-    }
-    return first;
+    return this.valueOf(n.children as Children, this.nodeSpan(n));
   }
 
-  /** Left-associative chains: the CST keeps operands and operators in separate lists, ordered by offset. */
-  private chain(n: CstNode, operandKey: string, opKeys: string[], operand: (n: CstNode) => A.Expr): A.Expr {
+  /** An expression and an optional `x item` / `choose k` tail, from a `value` or a field's children. */
+  private valueOf(c: Children, span: Span): A.Expr {
+    const exprs = this.nodes(c, 'expression');
+    const first = exprs[0] ? this.expression(exprs[0]) : this.missing(span);
+    const tail = this.nodes(c, 'countOrChoose')[0];
+    if (!tail) return first;
+    const tc = tail.children as Children;
+    const second = this.nodes(tc, 'expression')[0];
+    const rest = this.located(second) ? this.expression(second) : this.missing({ ...span, start: span.end });
+    if (this.tokens(tc, 'X').length) return { kind: 'Count', count: first, item: rest, span };
+    return { kind: 'Choose', of: first, choose: rest, span };
+  }
+
+  /**
+   * The parser reads `a + b * c` flat (operands and operators in offset order); precedence is applied
+   * here: `*` and `/` bind tighter than `+` and `-`, each left to right.
+   */
+  private expression(n: CstNode): A.Expr {
     const c = n.children as Children;
-    const operands = this.nodes(c, operandKey);
-    const ops = opKeys.flatMap((k) => this.tokens(c, k)).sort((a, b) => a.startOffset - b.startOffset);
+    const operands = this.nodes(c, 'operand');
     if (operands.length === 0) return this.missing(this.nodeSpan(n));
-    let left = operand(operands[0]!);
+    if (operands.length === 1) return this.operand(operands[0]!);
+    const ops = this.tokens(c, 'BinaryOperator');
+    const binary = (op: A.BinaryExpr['op'], left: A.Expr, right: A.Expr): A.Expr => ({
+      kind: 'Binary',
+      op,
+      left,
+      right,
+      span: { file: this.fileId, start: left.span.start, end: Math.max(left.span.end, right.span.end) },
+    });
+    // First fold the multiplicative runs into terms, then the terms left to right.
+    const terms: A.Expr[] = [this.operand(operands[0]!)];
+    const additive: A.BinaryExpr['op'][] = [];
     for (let i = 1; i < operands.length; i++) {
       const opTok = ops[i - 1];
-      // After recovery an operand may have matched nothing: it is missing, just after its operator.
-      const after = opTok ? opTok.startOffset + opTok.image.length : left.span.end;
-      const right = this.located(operands[i]) ? operand(operands[i]!) : this.missing({ file: this.fileId, start: after, end: after });
       const op = (opTok?.image ?? '+') as A.BinaryExpr['op'];
-      left = { kind: 'Binary', op, left, right, span: { file: this.fileId, start: left.span.start, end: Math.max(left.span.end, right.span.end) } };
+      // After recovery an operand may have matched nothing: it is missing, just after its operator.
+      const after = opTok ? opTok.startOffset + opTok.image.length : terms[terms.length - 1]!.span.end;
+      const right = this.located(operands[i]) ? this.operand(operands[i]!) : this.missing({ file: this.fileId, start: after, end: after });
+      if (op === '*' || op === '/') terms[terms.length - 1] = binary(op, terms[terms.length - 1]!, right);
+      else {
+        additive.push(op);
+        terms.push(right);
+      }
     }
+    let left = terms[0]!;
+    for (let i = 1; i < terms.length; i++) left = binary(additive[i - 1]!, left, terms[i]!);
     return left;
   }
 
-  private expression(n: CstNode): A.Expr {
-    return this.chain(n, 'term', ['Plus', 'Minus'], (t) => this.chain(t, 'unary', ['Star', 'Slash'], (u) => this.unary(u)));
-  }
-
-  private unary(n: CstNode): A.Expr {
+  /** Prefix minuses around a literal, a parenthesized expression, a list, a reference or a variant. */
+  private operand(n: CstNode): A.Expr {
     const c = n.children as Children;
-    const minus = this.tokens(c, 'Minus')[0];
-    const inner = this.nodes(c, 'unary')[0];
-    if (minus) {
-      const operand = inner ? this.unary(inner) : this.missing(this.nodeSpan(n));
-      return { kind: 'Unary', op: '-', operand, span: this.nodeSpan(n) };
+    const minuses = this.tokens(c, 'Minus');
+    let e = this.operandBase(c, n);
+    for (let i = minuses.length - 1; i >= 0; i--) {
+      e = { kind: 'Unary', op: '-', operand: e, span: { file: this.fileId, start: minuses[i]!.startOffset, end: Math.max(e.span.end, minuses[i]!.startOffset + 1) } };
     }
-    const p = this.nodes(c, 'primary')[0];
-    return p ? this.primary(p) : this.missing(this.nodeSpan(n));
+    return e;
   }
 
-  private primary(n: CstNode): A.Expr {
-    const c = n.children as Children;
-    const span = this.nodeSpan(n);
+  private operandBase(c: Children, n: CstNode): A.Expr {
     const num = this.tokens(c, 'NumberLiteral')[0];
     if (num) {
       const unit = this.tokens(c, 'Unit')[0];
+      const span = { file: this.fileId, start: num.startOffset, end: unit ? unit.startOffset + unit.image.length : num.startOffset + num.image.length };
       return { kind: 'Number', value: Number(num.image.replace(/_/g, '')), text: num.image, ...(unit ? { unit: this.ident(unit) } : {}), span };
     }
     const shape = this.tokens(c, 'ShapeLiteral')[0];
     if (shape) {
       const [rows, cols] = shape.image.split('x').map(Number);
-      return { kind: 'Shape', rows: rows!, cols: cols!, span };
+      return { kind: 'Shape', rows: rows!, cols: cols!, span: this.tokenSpan(shape) };
     }
     const str = this.tokens(c, 'StringLiteral')[0];
-    if (str) return { kind: 'String', value: unquote(str.image), span };
-    if (this.tokens(c, 'True').length) return { kind: 'Bool', value: true, span };
-    if (this.tokens(c, 'False').length) return { kind: 'Bool', value: false, span };
+    if (str) return { kind: 'String', value: unquote(str.image), span: this.tokenSpan(str) };
+    const t = this.tokens(c, 'True')[0];
+    if (t) return { kind: 'Bool', value: true, span: this.tokenSpan(t) };
+    const f = this.tokens(c, 'False')[0];
+    if (f) return { kind: 'Bool', value: false, span: this.tokenSpan(f) };
     const paren = this.nodes(c, 'expression')[0];
     if (paren) return this.expression(paren);
     const list = this.nodes(c, 'list')[0];
     if (list) {
       const items = this.nodes(list.children as Children, 'value').map((v) => this.value(v));
-      return { kind: 'List', items, span };
+      return { kind: 'List', items, span: this.nodeSpan(list) };
     }
-    const ref = this.nodes(c, 'reference')[0];
-    if (ref) return this.reference(ref);
-    return this.missing(span);
-  }
-
-  private reference(n: CstNode): A.Expr {
-    const c = n.children as Children;
-    const head = this.tokens(c, 'Identifier')[0];
+    const head = this.tokens(c, 'ReferenceStart')[0];
+    if (!head) {
+      const span = this.nodeSpan(n);
+      const lastMinus = this.tokens(c, 'Minus').at(-1);
+      const at = lastMinus ? lastMinus.startOffset + 1 : span.end;
+      return this.missing({ file: this.fileId, start: at, end: at });
+    }
     const rest = this.tokens(c, 'Name');
-    const span = this.nodeSpan(n);
-    if (!head) return this.missing(span);
     const body = this.nodes(c, 'body')[0];
-    if (body && rest.length === 0) return { kind: 'Variant', name: this.ident(head), body: this.body(body), span };
-    const path = [head, ...rest].map((t) => this.ident(t));
-    return { kind: 'Ref', path, span: path.length ? { file: this.fileId, start: path[0]!.span.start, end: path[path.length - 1]!.span.end } : span };
+    if (body && rest.length === 0) {
+      const b = this.body(body);
+      return { kind: 'Variant', name: this.ident(head), body: b, span: { file: this.fileId, start: head.startOffset, end: Math.max(b.span.end, head.startOffset + head.image.length) } };
+    }
+    const path = [head, ...rest].map((tok) => this.ident(tok));
+    return { kind: 'Ref', path, span: { file: this.fileId, start: path[0]!.span.start, end: path[path.length - 1]!.span.end } };
   }
 
   private missing(span: Span): A.MissingExpr {

@@ -20,25 +20,28 @@ export type DeclarationKeyword = keyof typeof DECLARATION_KEYWORDS;
 /** Any word that may name a field or block: identifiers and keywords alike (`model = X` in `train`). */
 export const Name = createToken({ name: 'Name', pattern: Lexer.NA });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name] });
+/** What may start a reference: a name, or a declaration keyword used as a field name (`model.context`). */
+export const ReferenceStart = createToken({ name: 'ReferenceStart', pattern: Lexer.NA });
 
-function keyword(word: string): TokenType {
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name, ReferenceStart] });
+
+function keyword(word: string, startsReference = false): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [Name],
+    categories: startsReference ? [Name, ReferenceStart] : [Name],
   });
 }
 
 export const Import = keyword('import');
 export const Const = keyword('const');
-export const Model = keyword('model');
-export const Gpu = keyword('gpu');
-export const Node = keyword('node');
-export const Cluster = keyword('cluster');
-export const Train = keyword('train');
-export const Serve = keyword('serve');
+export const Model = keyword('model', true);
+export const Gpu = keyword('gpu', true);
+export const Node = keyword('node', true);
+export const Cluster = keyword('cluster', true);
+export const Train = keyword('train', true);
+export const Serve = keyword('serve', true);
 /** `8 x H800`: a count of things. */
 export const Times = keyword('x');
 /** `groups = 8 choose 4`: group-limited routing. */
@@ -115,10 +118,12 @@ export const Equals = createToken({ name: 'Equals', pattern: /=/ });
 export const Comma = createToken({ name: 'Comma', pattern: /,/ });
 export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
 export const Dot = createToken({ name: 'Dot', pattern: /\./ });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ });
-export const Star = createToken({ name: 'Star', pattern: /\*/ });
-export const Slash = createToken({ name: 'Slash', pattern: /\// });
+/** `+ - * /`; the parser reads them flat and the AST builder applies precedence. */
+export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [BinaryOperator] });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [BinaryOperator] });
+export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [BinaryOperator] });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [BinaryOperator] });
 
 /** Lexer order: comments before `/`, shapes before numbers, units before identifiers, keywords before identifiers. */
 export const ALL_TOKENS: TokenType[] = [
@@ -132,6 +137,7 @@ export const ALL_TOKENS: TokenType[] = [
   ...KEYWORD_TOKENS,
   Identifier,
   Name,
+  ReferenceStart,
   LCurly,
   RCurly,
   LBracket,
@@ -146,6 +152,7 @@ export const ALL_TOKENS: TokenType[] = [
   Minus,
   Star,
   Slash,
+  BinaryOperator,
 ];
 
 /** How each token is shown to a person (parse errors say "expected `=`", not "expected Equals"). */
@@ -153,7 +160,10 @@ export function describeToken(t: TokenType): string {
   switch (t) {
     case Identifier:
     case Name:
+    case ReferenceStart:
       return 'a name';
+    case BinaryOperator:
+      return 'an operator';
     case NumberLiteral:
       return 'a number';
     case StringLiteral:

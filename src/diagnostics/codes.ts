@@ -39,6 +39,7 @@ export const Codes = {
   wrongKindOfReference: entry<{ name: string; expected: string; found: string }>('KAS0206', 'error', 'a reference to a declaration of the wrong kind', (p) => `expected a ${p.expected}, but ${q(p.name)} is a ${p.found}`),
   unknownMember: entry<{ name: string; owner: string }>('KAS0207', 'error', 'a dotted reference to a field that does not exist', (p) => `${q(p.owner)} has no field ${q(p.name)}`),
   cyclicDefinition: entry<{ name: string }>('KAS0208', 'error', 'a value defined in terms of itself', (p) => `${q(p.name)} is defined in terms of itself`),
+  fieldNotSet: entry<{ name: string; owner: string }>('KAS0210', 'error', 'a reference to an optional field that has no value', (p) => `${q(p.owner)} does not set ${q(p.name)}, which has no default`),
   fileNotFound: entry<{ path: string }>('KAS0209', 'error', 'the input file does not exist or cannot be read', (p) => `cannot read ${q(p.path)}`),
 
   // 3xx: fields, values and units
@@ -68,7 +69,7 @@ export const Codes = {
   clusterTooSmall: entry<{ needed: number; gpus: number }>('KAS0409', 'error', 'a parallel layout that needs more GPUs than the cluster has', (p) => `the parallel layout needs ${p.needed} GPUs, but the cluster has ${p.gpus}`),
   parallelDoesNotDivide: entry<{ what: string; size: number; total: number }>('KAS0410', 'error', 'a parallel size that does not divide what it splits', (p) => `${p.what} ${p.size} does not divide ${p.total}`),
   maxNodesExceeds: entry<{ maxNodes: number; nodes: number }>('KAS0411', 'error', 'node-limited routing over more nodes than the expert-parallel group spans', (p) => `max_nodes is ${p.maxNodes}, but expert parallelism spans only ${p.nodes} nodes`),
-  mlaHeadDims: entry<{ detail: string }>('KAS0412', 'error', 'MLA head dimensions that do not fit together', (p) => `inconsistent MLA dimensions: ${p.detail}`),
+  mlaHeadDims: entry<{ detail: string }>('KAS0412', 'warning', 'MLA dimensions under which the latent saves nothing', (p) => `MLA compresses nothing: ${p.detail}`),
   networkTooSmall: entry<{ endpoints: number; capacity: number }>('KAS0413', 'error', 'a network that cannot connect every NIC of the cluster', (p) => `the network connects at most ${p.capacity} endpoints, but the cluster has ${p.endpoints}`),
   noFp8: entry<{ gpu: string }>('KAS0414', 'warning', 'FP8 requested of a GPU without FP8 tensor cores', (p) => `${q(p.gpu)} has no FP8 throughput declared`),
   headDimUndetermined: entry<{ hidden: number; heads: number }>('KAS0416', 'error', 'a head width that cannot be derived', (p) => `hidden size ${p.hidden} is not a multiple of ${p.heads} heads, so \`head_dim\` cannot be derived`),

@@ -65,6 +65,17 @@ function checkModel(d: CheckedDecl, sink: DiagnosticSink): void {
     if (attn.name !== 'mla' && heads !== undefined && num(attn.body, 'head_dim') === undefined && hidden % heads !== 0) {
       report(sink, 'headDimUndetermined', { hidden, heads }, attn.body.headerSpan, { help: 'give `head_dim = …` in the attention block' });
     }
+    if (attn.name === 'mla') {
+      // The point of MLA is a cached latent smaller than the keys and values it stands for.
+      const kvr = num(attn.body, 'kv_lora_rank');
+      const nope = num(attn.body, 'qk_nope_dim');
+      const v = num(attn.body, 'v_dim');
+      if (heads !== undefined && kvr !== undefined && nope !== undefined && v !== undefined && kvr >= heads * (nope + v)) {
+        report(sink, 'mlaHeadDims', { detail: `kv_lora_rank ${kvr} is not below heads × (qk_nope_dim + v_dim) = ${heads * (nope + v)}` }, spanOf(attn.body, 'kv_lora_rank'), {
+          help: 'the cached latent is no smaller than plain keys and values; lower `kv_lora_rank` or use `mha`/`gqa`',
+        });
+      }
+    }
     if (attn.name === 'gqa') {
       const kv = num(attn.body, 'kv_heads');
       // One mistake, one error: more kv heads than query heads is out of range, not also a non-divisor.

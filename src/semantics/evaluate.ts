@@ -428,6 +428,8 @@ class Evaluator {
           report(this.sink, 'wrongValueKind', { field, expected: 'a value', found: `the block ${loc.title}` }, e.span, { help: 'name one of its fields: `Block.field`' });
           return undefined;
         }
+        // A count read in an expression is its number: `on.nodes * 8`.
+        if (loc.value.k === 'count') return { k: 'num', v: loc.value.n, dim: DIMENSIONLESS, span: e.span };
         return loc.value;
       }
       case 'Unary': {
@@ -557,7 +559,10 @@ class Evaluator {
       const found = this.memberOfBody(loc.body, loc.schema, loc.scope, seg.name);
       if (found === null) return undefined;
       if (!found) {
-        report(this.sink, 'unknownMember', { name: seg.name, owner: loc.title.replace(/`/g, '') }, seg.span, { help: didYouMean(seg.name, loc.body.members.map((m) => m.name.name)) });
+        const owner = loc.title.replace(/`/g, '');
+        const spec = loc.schema?.fields[seg.name];
+        if (spec) report(this.sink, 'fieldNotSet', { name: seg.name, owner }, seg.span, { help: `set \`${seg.name} = …\` in \`${owner}\` (${spec.doc})` });
+        else report(this.sink, 'unknownMember', { name: seg.name, owner }, seg.span, { help: didYouMean(seg.name, [...loc.body.members.map((m) => m.name.name), ...Object.keys(loc.schema?.fields ?? {})]) });
       }
       return found;
     }

@@ -309,3 +309,20 @@ describe('files', () => {
     expect(r.diagnostics.items[0]!.span).toBeUndefined();
   });
 });
+
+describe('references through deployment fields', () => {
+  test('a declaration keyword names the field of that name (`model.context`), and a count reads as its number', () => {
+    const text = `${SMALL_HARDWARE}\n${model('M', `${BASE}\n  hidden = 64\n  context = 8192`)}\ntrain T {\n  model = M\n  on = C\n  sequence = model.context / 2\n  batch = on.nodes * 8\n}\n`;
+    const r = compileText(text);
+    expect(codes(r)).toEqual([]);
+    const t = body(r, 'T');
+    expect(numberOf(t.values.get('sequence'))).toBe(4096);
+    expect(numberOf(t.values.get('batch'))).toBe(32);
+  });
+
+  test('reading an optional field the other block leaves unset is KAS0210, not "no field"', () => {
+    const r = compileText(`${SMALL_HARDWARE}\n${model('M', `${BASE}\n  hidden = G.sms`)}`);
+    expect(codes(r)).toEqual(['KAS0210']);
+    expect(r.diagnostics.items[0]!.help).toContain('sms');
+  });
+});

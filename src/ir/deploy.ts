@@ -22,10 +22,15 @@ export type Precision =
   | { readonly kind: 'auto' }
   | { readonly kind: 'fp8'; readonly activationTile: readonly [number, number]; readonly weightBlock: readonly [number, number]; readonly promoteInterval: number };
 
-export interface TrainIR {
-  readonly kind: 'train';
+interface DeploymentCommon {
   readonly name: string;
   readonly span: Span;
+  /** Where each written field is, by dotted path (`sequence`, `parallel.expert`), for diagnostics. */
+  readonly spans: Readonly<Record<string, Span>>;
+}
+
+export interface TrainIR extends DeploymentCommon {
+  readonly kind: 'train';
   readonly model: ModelIR;
   readonly cluster: ClusterIR;
   readonly sequence: number;
@@ -37,10 +42,8 @@ export interface TrainIR {
   readonly maxNodes: number | null;
 }
 
-export interface ServeIR {
+export interface ServeIR extends DeploymentCommon {
   readonly kind: 'serve';
-  readonly name: string;
-  readonly span: Span;
   readonly model: ModelIR;
   readonly cluster: ClusterIR;
   readonly phase: 'decode' | 'prefill';

@@ -9,6 +9,7 @@ import { PEAK_DTYPES } from '../semantics/schema.js';
 import type { Attention, Ffn, ModelIR, Moe } from './model.js';
 import type { ClusterIR, GpuIR, Network, NodeIR, PeakDtype } from './hardware.js';
 import type { DeploymentIR, Parallel, Precision, ProgramIR } from './deploy.js';
+import type { Span } from '../diagnostics/diagnostic.js';
 
 /** Thrown inside lowering only, when a required value is absent; caught per declaration. */
 class Absent extends Error {}
@@ -240,7 +241,12 @@ export class Lowerer {
       const parallel = this.parallel(b.blocks.get('parallel'), cluster.gpus);
       const routing = b.blocks.get('routing');
       const maxNodes = orNull(routing && num(routing, 'max_nodes'));
-      const common = { name: d.name, span: d.decl.name.span, model, cluster, parallel, maxNodes };
+      const spans: Record<string, Span> = Object.fromEntries(b.fieldSpans);
+      for (const [block, body] of b.blocks) {
+        spans[block] = body.headerSpan;
+        for (const [f, sp] of body.fieldSpans) spans[`${block}.${f}`] = sp;
+      }
+      const common = { name: d.name, span: d.decl.name.span, spans, model, cluster, parallel, maxNodes };
       if (d.keyword === 'train') {
         const p = need(variant(b, 'precision'));
         let precision: Precision;

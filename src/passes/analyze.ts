@@ -10,6 +10,7 @@ import { countParams, type ParamCounts } from '../cost/params.js';
 import { flopsPerToken, type FlopsPerToken } from '../cost/flops.js';
 import { kvCacheBytesPerToken, kvElementsPerTokenPerLayer, weightBytes } from '../cost/memory.js';
 import { networkReport, type NetworkReport } from '../cost/network.js';
+import type { PassResult } from './pass.js';
 
 /** Context length for attention FLOPs when no training run fixes one: the 4K of ISCA Table 2. */
 export const DEFAULT_SEQUENCE = 4096;
@@ -33,6 +34,8 @@ export interface Analysis {
   readonly models: readonly ModelAnalysis[];
   readonly clusters: readonly ClusterAnalysis[];
   readonly deployments: readonly DeploymentIR[];
+  /** What each co-design pass found for each deployment, in pass order. */
+  readonly passResults: ReadonlyMap<DeploymentIR, readonly PassResult[]>;
 }
 
 export function analyzeModel(model: ModelIR, deployments: readonly DeploymentIR[]): ModelAnalysis {
@@ -52,10 +55,11 @@ export function analyzeModel(model: ModelIR, deployments: readonly DeploymentIR[
   };
 }
 
-export function analyzeProgram(ir: ProgramIR): Analysis {
+export function analyzeProgram(ir: ProgramIR, passResults: ReadonlyMap<DeploymentIR, readonly PassResult[]> = new Map()): Analysis {
   return {
     models: ir.models.map((m) => analyzeModel(m, ir.deployments)),
     clusters: ir.clusters.map((c) => ({ cluster: c, network: networkReport(c) })),
     deployments: ir.deployments,
+    passResults,
   };
 }

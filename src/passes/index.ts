@@ -2,7 +2,8 @@
  * The pipeline, in one place. Each stage is a function of its input and a diagnostics sink:
  *
  *   load (lex · parse · to-ast · resolve imports)  →  evaluate (schema, units, names)
- *   →  check (consistency)  →  lower (typed IR)  →  analyze (cost model)  →  emit (report, …)
+ *   →  check (consistency)  →  lower (typed IR)  →  co-design passes, per deployment, in the order
+ *   of DEPLOYMENT_PASSES  →  analyze (cost model)  →  emit (report, …)
  *
  * Stages after `check` run only on programs without errors, so they may trust their input.
  */
@@ -14,6 +15,14 @@ import { checkProgram } from '../semantics/check.js';
 import { lowerProgram } from '../ir/lower.js';
 import type { ProgramIR } from '../ir/deploy.js';
 import { analyzeProgram, type Analysis } from './analyze.js';
+import type { DeploymentPass, PassContext, PassResult } from './pass.js';
+import type { DeploymentIR } from '../ir/deploy.js';
+
+/**
+ * The co-design passes, in the order they run: each may read the results of those before it.
+ * precision → routing → placement → balance → train / serve models.
+ */
+export const DEPLOYMENT_PASSES: readonly DeploymentPass[] = [];
 import type { SourceFile } from '../syntax/source.js';
 
 export interface CompileResult {
@@ -50,7 +59,10 @@ function compileStages(entry: string, reader: FileReader, cwd: string): CompileR
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
   const ir = lowerProgram(checked);
-  const analysis = analyzeProgram(ir);
+  const passResults = runDeploymentPasses(ir, diagnostics, reader);
+  sortBySource(diagnostics, [...program.files.keys()]);
+  if (diagnostics.hasErrors) return { diagnostics, program, checked, ir, source };
+  const analysis = analyzeProgram(ir, passResults);
   return { diagnostics, program, checked, ir, analysis, source };
 }
 
@@ -69,6 +81,23 @@ function dropGuessesInRepairedDeclarations(sink: DiagnosticSink, program: Progra
   const inRepaired = (d: (typeof sink.items)[number]) => d.span !== undefined && repaired.some((s) => s.file === d.span!.file && d.span!.start >= s.start && d.span!.start < s.end);
   const kept = sink.items.filter((d) => isSyntax(d.code) || !inRepaired(d));
   sink.items.splice(0, sink.items.length, ...kept);
+}
+
+function runDeploymentPasses(ir: ProgramIR, sink: DiagnosticSink, reader: FileReader): Map<DeploymentIR, PassResult[]> {
+  const results = new Map<DeploymentIR, PassResult[]>(ir.deployments.map((d) => [d, []]));
+  const ctx: PassContext = {
+    ir,
+    sink,
+    reader,
+    result: <T>(d: DeploymentIR, name: string) => results.get(d)?.find((r) => r.pass.name === name)?.result as T | undefined,
+  };
+  for (const pass of DEPLOYMENT_PASSES) {
+    for (const d of ir.deployments) {
+      const r = pass.run(d, ctx);
+      if (r !== undefined) results.get(d)!.push({ pass, result: r });
+    }
+  }
+  return results;
 }
 
 /** Diagnostics read top to bottom: by file (in load order), then by position; stable otherwise. */

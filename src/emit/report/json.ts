@@ -4,6 +4,7 @@
  */
 import type { Analysis, ModelAnalysis, ClusterAnalysis } from '../../passes/analyze.js';
 import type { DeploymentIR } from '../../ir/deploy.js';
+import type { PassResult } from '../../passes/pass.js';
 import { VERSION } from '../../version.js';
 
 export const REPORT_SCHEMA = 'kasc.report/v1';
@@ -80,7 +81,12 @@ function clusterJson(c: ClusterAnalysis) {
   };
 }
 
-function deploymentJson(d: DeploymentIR) {
+/** The deployment's settings, then one key per co-design pass that applied to it. */
+function deploymentJson(d: DeploymentIR, results: readonly PassResult[]) {
+  return { ...deploymentSettings(d), ...Object.fromEntries(results.map((r) => [r.pass.name, r.pass.toJson(r.result, d)])) };
+}
+
+function deploymentSettings(d: DeploymentIR) {
   const common = { kind: d.kind, model: d.model.name, cluster: d.cluster.name, gpus: d.cluster.gpus, parallel: d.parallel, maxNodes: d.maxNodes };
   if (d.kind === 'train') {
     return { ...common, sequence: d.sequence, batch: d.batch, tokensPerStep: d.sequence * d.batch, tokens: d.tokens, precision: d.precision, recompute: d.recompute };
@@ -102,7 +108,7 @@ export function reportJson(a: Analysis, source: string) {
     source,
     models: Object.fromEntries(a.models.map((m) => [m.model.name, modelJson(m)])),
     clusters: Object.fromEntries(a.clusters.map((c) => [c.cluster.name, clusterJson(c)])),
-    deployments: Object.fromEntries(a.deployments.map((d) => [d.name, deploymentJson(d)])),
+    deployments: Object.fromEntries(a.deployments.map((d) => [d.name, deploymentJson(d, a.passResults.get(d) ?? [])])),
   };
 }
 

@@ -141,6 +141,9 @@ export function renderReportMarkdown(a: Analysis, source: string): string {
   if (a.models.length + a.clusters.length + a.deployments.length === 0) parts.push('This file declares no model, cluster or deployment.');
   for (const m of a.models) parts.push(modelSection(m));
   for (const c of a.clusters) parts.push(clusterSection(c));
-  for (const d of a.deployments) parts.push(deploymentSection(d));
+  for (const d of a.deployments) {
+    parts.push(deploymentSection(d));
+    for (const r of a.passResults.get(d) ?? []) parts.push(`### ${r.pass.title}\n\n${r.pass.toMarkdown(r.result, d).trimEnd()}`);
+  }
   return parts.join('\n\n') + '\n';
 }

@@ -45,11 +45,15 @@ export function attentionParams(model: ModelIR, a: Attention = model.attention):
   return { projections: weights + biases, norms: 0 };
 }
 
-/** The MoE router: a gate matrix (experts × h), plus the per-expert selection bias of loss-free balancing. */
+/**
+ * The MoE gates of one layer: the router matrix (experts × h), the per-expert selection bias of
+ * loss-free balancing (DeepSeek-V3 e_score_correction_bias), and the shared-expert gate (h → 1) of
+ * Qwen2-MoE (shared_expert_gate).
+ */
 export function routerParams(model: ModelIR): number {
   const moe = model.moe;
   if (!moe) return 0;
-  return moe.routed * model.hidden + (moe.balance.kind === 'bias_update' ? moe.routed : 0);
+  return moe.routed * model.hidden + (moe.balance.kind === 'bias_update' ? moe.routed : 0) + (moe.sharedGate ? model.hidden : 0);
 }
 
 export interface ParamBreakdown {

@@ -76,6 +76,52 @@ export const Codes = {
   denseLayersWithoutFfn: entry<{ count: number }>('KAS0417', 'error', 'dense layers with no FFN declared', (p) => `${p.count} layer${p.count === 1 ? ' is' : 's are'} dense, but the model declares no \`ffn\``),
   noPeak: entry<{ gpu: string }>('KAS0418', 'error', 'a GPU without any peak throughput', (p) => `gpu \`${p.gpu}\` declares no peak throughput`),
 
+  // 530–549: node-limited routing and load balancing
+  // 500–529: precision and the training model
+  trainMemoryOverflow: entry<{ deployment: string; needed: string; over: string; gpu: string; capacity: string }>('KAS0500', 'error', 'a training run whose state does not fit in GPU memory', (p) => `\`${p.deployment}\` needs ${p.needed} per GPU, ${p.over} more than the ${p.capacity} of \`${p.gpu}\``),
+  fewMicroBatches: entry<{ micro: number; stages: number }>('KAS0502', 'warning', 'fewer micro-batches than pipeline stages: the pipeline mostly idles', (p) => `${p.micro} micro-batch${p.micro === 1 ? '' : 'es'} per step for ${p.stages} pipeline stages: the bubble dominates the step`),
+  dualPipeOdd: entry<{ what: string; value: number }>('KAS0503', 'warning', 'DualPipe with an odd stage or micro-batch count', (p) => `DualPipe needs an even ${p.what}, found ${p.value}`),
+  groupsStraddleNodes: entry<{ groups: number; nodes: number }>('KAS0530', 'warning', 'expert groups that do not line up with the nodes of the expert-parallel group', (p) => `${p.groups} expert groups do not line up with ${p.nodes} nodes, so group-limited routing bounds no node count`),
+  nodeLimitUnreachable: entry<{ maxNodes: number; reachable: number; topK: number }>('KAS0531', 'error', 'a node limit under which a token cannot reach top-k experts', (p) => `max_nodes = ${p.maxNodes} reaches only ${p.reachable} experts, but top_k is ${p.topK}`),
+  nodeLimitHasNoEffect: entry<{ maxNodes: number; bound: number }>('KAS0532', 'warning', 'a node limit looser than the group limit already keeps', (p) => `max_nodes = ${p.maxNodes} has no effect: the expert groups already keep each token within ${p.bound} node${p.bound === 1 ? '' : 's'}`),
+  expertParallelPartialNode: entry<{ ep: number; perNode: number }>('KAS0533', 'warning', 'an expert-parallel group that fills its last node only in part', (p) => `expert parallelism ${p.ep} does not fill whole ${p.perNode}-GPU nodes`),
+  ibBudgetUnreachable: entry<{ budget: string; least: string }>('KAS0534', 'warning', 'an InfiniBand budget that even a one-node limit exceeds', (p) => `no node limit fits the IB budget of ${p.budget} per token: even \`max_nodes = 1\` moves ${p.least}`),
+  maxNodesOverIbBudget: entry<{ maxNodes: number; bytes: string; budget: string }>('KAS0535', 'warning', 'a node limit whose expected InfiniBand traffic exceeds the declared budget', (p) => `routing within ${p.maxNodes} nodes moves ${p.bytes} per token over IB, above the budget of ${p.budget}`),
+  balanceTooSlow: entry<{ rate: string; steps: string; horizon: string }>('KAS0540', 'warning', 'a bias update rate too small to balance the experts within the simulated horizon', (p) => `bias update rate u = ${p.rate} needs about ${p.steps} steps to balance the experts, but the horizon is ${p.horizon} steps`),
+  balanceOscillates: entry<{ rate: string; swing: string; tolerance: string }>('KAS0541', 'warning', 'a bias update rate large enough to make expert loads oscillate', (p) => `bias update rate u = ${p.rate} makes expert loads swing by up to ${p.swing} around balance, above the tolerance of ${p.tolerance}`),
+  balanceNotReached: entry<{ method: string; maxVio: string; tolerance: string }>('KAS0542', 'warning', 'a balancing method whose simulated steady-state imbalance exceeds the tolerance', (p) => `${p.method} balancing settles at MaxVio ${p.maxVio}, above the tolerance of ${p.tolerance}`),
+
+  // 550–569: expert placement
+  placementLoadsUnreadable: entry<{ path: string; detail: string }>('KAS0550', 'error', 'expert loads for placement that cannot be read', (p) => `cannot use the expert loads in ${q(p.path)}: ${p.detail}`),
+  placementLayout: entry<{ detail: string }>('KAS0551', 'error', 'a placement layout (slots, groups, nodes, GPUs) that cannot hold the experts', (p) => `cannot place experts: ${p.detail}`),
+  placementExpertCount: entry<{ found: number; routed: number }>('KAS0552', 'error', 'expert loads whose count differs from the model\'s routed experts', (p) => `the loads give ${p.found} experts per layer, but the model has ${p.routed} routed experts`),
+  placementTrafficNeedsGroups: entry<{ groups: number; nodes: number }>('KAS0553', 'error', 'traffic-aware placement without whole groups per node', (p) => `traffic-aware placement needs whole groups per node, but ${p.groups} groups do not divide over ${p.nodes} nodes`),
+  placementLayerCount: entry<{ found: number; layers: number }>('KAS0554', 'warning', 'expert loads for a different number of layers than the model\'s MoE layers', (p) => `the loads give ${p.found} layers, but the model has ${p.layers} MoE layers`),
+  placementLoadsAndSynthetic: entry('KAS0555', 'error', 'a placement block with both measured and synthetic loads, or neither', () => 'a `placement` block needs exactly one of `loads` and `synthetic`'),
+
+  // 570–589: network topologies and the serving model
+  slimFlyNoMms: entry<{ q: number }>('KAS0570', 'error', 'a Slim Fly parameter q for which no MMS graph exists', (p) => `no Slim Fly has q = ${p.q}: q must be 4w + δ with δ ∈ {−1, 0, 1}, and ${p.q} ≡ 2 (mod 4)`),
+  topologyNeedsMorePorts: entry<{ what: string; needed: number; radix: number }>('KAS0571', 'error', 'a topology whose switches need more ports than the radix', (p) => `${p.what} needs ${p.needed} ports per switch, but the switches have ${p.radix}`),
+  slimFlyQNotPrimePower: entry<{ q: number }>('KAS0572', 'warning', 'a Slim Fly parameter q that is not a prime power', (p) => `q = ${p.q} is not a prime power, so the MMS graph cannot be built; sizes follow the formulas`),
+  dragonflyTooManyGroups: entry<{ groups: number; max: number }>('KAS0573', 'error', 'a Dragonfly with more groups than its global ports can join', (p) => `${p.groups} groups cannot all be joined: a·h + 1 = ${p.max} at most`),
+  interzoneWithoutZones: entry<{ field: string }>('KAS0574', 'warning', 'inter-zone switches or links on a network with one zone', (p) => `${q(p.field)} has no effect with a single zone`),
+  serveWeightsDoNotFit: entry<{ need: string; memory: string }>('KAS0580', 'error', 'a serving layout whose weights do not fit in a GPU', (p) => `the weights each GPU holds take ${p.need}, more than its ${p.memory} of memory`),
+  serveKvDoesNotFit: entry<{ need: string; free: string }>('KAS0581', 'error', 'requests in flight whose KV cache does not fit beside the weights', (p) => `the KV cache of the requests in flight takes ${p.need} per GPU, but only ${p.free} is left beside the weights`),
+  servePrefillNotModelled: entry('KAS0582', 'warning', 'a serving phase the serving model does not cover', () => 'the serving model covers decode only; `prefill` gets no time-per-token bounds'),
+
+  // 60x: interop (Hugging Face configs, engine launch arguments)
+  hfNotJson: entry<{ path: string; detail: string }>('KAS0600', 'error', 'a Hugging Face config that is not a JSON object', (p) => `cannot read ${q(p.path)} as a JSON object: ${p.detail}`),
+  hfUnknownModelType: entry<{ type: string }>('KAS0601', 'error', 'a Hugging Face model_type kasc cannot import', (p) => `unknown model_type ${q(p.type)}`),
+  hfMissingField: entry<{ field: string; type: string }>('KAS0602', 'error', 'a field the model type needs is absent from config.json', (p) => `config.json has no ${q(p.field)}, which model_type ${q(p.type)} needs`),
+  hfWrongFieldType: entry<{ field: string; expected: string; found: string }>('KAS0603', 'error', 'a config.json field of the wrong JSON type or range', (p) => `${q(p.field)} must be ${p.expected}, found ${p.found}`),
+  hfUnsupported: entry<{ field: string; value: string; why: string }>('KAS0604', 'error', 'a config.json setting the language cannot express', (p) => `${q(p.field)} = ${p.value} cannot be expressed in .kas: ${p.why}`),
+  hfNotCarried: entry<{ field: string; why: string }>('KAS0605', 'warning', 'a config.json field that the imported .kas does not keep', (p) => `${q(p.field)} is not carried into the .kas: ${p.why}`),
+  exportNotExpressible: entry<{ model: string; type: string; why: string }>('KAS0606', 'error', 'a model that the chosen Hugging Face model type cannot describe', (p) => `model ${q(p.model)} cannot be written as model_type ${q(p.type)}: ${p.why}`),
+  declarationNotFound: entry<{ kind: string; name: string; file: string }>('KAS0607', 'error', 'a --model or --deployment name the file does not declare', (p) => `${p.file} declares no ${p.kind}${p.name ? ' ' + q(p.name) : ''}`),
+  declarationAmbiguous: entry<{ kind: string; file: string; names: string; option: string }>('KAS0608', 'error', 'several candidates and no name to choose one', (p) => `${p.file} declares several ${p.kind}s (${p.names}): choose one with ${p.option}`),
+  engineNoFlag: entry<{ engine: string; what: string }>('KAS0609', 'warning', 'a setting the engine has no launch argument for', (p) => `${p.engine} has no launch argument for ${p.what}`),
+  engineWrongKind: entry<{ engine: string; name: string; kind: string; expected: string }>('KAS0610', 'error', 'a deployment of the kind the engine does not run', (p) => `${p.engine} launches ${p.expected} deployments, but ${q(p.name)} is a ${p.kind} deployment`),
+
   // 9xx: the compiler itself
   internalError: entry<{ detail: string }>('KAS0901', 'error', 'a bug in kasc', (p) => `internal error: ${p.detail}`),
 } as const;

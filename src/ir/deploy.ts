@@ -22,11 +22,56 @@ export type Precision =
   | { readonly kind: 'auto' }
   | { readonly kind: 'fp8'; readonly activationTile: readonly [number, number]; readonly weightBlock: readonly [number, number]; readonly promoteInterval: number };
 
+/** The `routing { … }` block: the node limit and the settings of the Monte Carlo routing estimate. */
+export interface RoutingSettings {
+  /** Std of the per-expert logit offset that skews expert popularity (0: uniform routing). */
+  readonly skew: number;
+  readonly samples: number;
+  readonly seed: number;
+  /** InfiniBand bytes per token per MoE layer, dispatch + combine; null when not declared. */
+  readonly ibBudget: number | null;
+}
+
+/** `train { balance_sim { … } }`: the synthetic routing the load-balancing controller runs on. */
+export interface BalanceSimSettings {
+  readonly steps: number;
+  /** Tokens per batch; the deployment's batch × sequence unless declared. */
+  readonly tokens: number;
+  readonly skew: number;
+  readonly drift: number;
+  readonly seed: number;
+  readonly tolerance: number;
+}
+
+/** `train { reference { … } }`: measured figures, SI units; each null when not declared. */
+export interface TrainReference {
+  readonly stepSeconds: number | null;
+  /** Of the BF16 peak, attention counted without the causal mask. */
+  readonly mfu: number | null;
+  readonly mfuCausal: number | null;
+  readonly tokensPerDay: number | null;
+  readonly source: string | null;
+}
+
 interface DeploymentCommon {
   readonly name: string;
   readonly span: Span;
   /** Where each written field is, by dotted path (`sequence`, `parallel.expert`), for diagnostics. */
   readonly spans: Readonly<Record<string, Span>>;
+  /** The `placement { … }` block; null when absent (the placement pass then does not run). */
+  readonly placement: PlacementSpec | null;
+}
+
+/** What a `placement` block asks for (src/passes/placement.ts). */
+export interface PlacementSpec {
+  /** The loads file as written (relative to the .kas file that names it), or null. */
+  readonly loads: string | null;
+  readonly synthetic: { readonly kind: 'zipf'; readonly exponent: number } | { readonly kind: 'lognormal'; readonly sigma: number } | null;
+  readonly seed: number;
+  /** Physical slots; null means the routed experts rounded up to a multiple of the GPUs. */
+  readonly slots: number | null;
+  readonly policy: 'default' | 'eplb' | 'traffic';
+  readonly span: Span;
 }
 
 export interface TrainIR extends DeploymentCommon {
@@ -40,6 +85,10 @@ export interface TrainIR extends DeploymentCommon {
   readonly precision: Precision;
   readonly recompute: 'none' | 'selective' | 'full';
   readonly maxNodes: number | null;
+  readonly routing: RoutingSettings;
+  /** Published figures of this run, a comparison target only (`reference { … }`). */
+  readonly reference: TrainReference | null;
+  readonly balanceSim: BalanceSimSettings;
 }
 
 export interface ServeIR extends DeploymentCommon {
@@ -56,6 +105,7 @@ export interface ServeIR extends DeploymentCommon {
   readonly overlap: 'none' | 'dual_microbatch';
   readonly parallel: Parallel;
   readonly maxNodes: number | null;
+  readonly routing: RoutingSettings;
 }
 
 export type DeploymentIR = TrainIR | ServeIR;

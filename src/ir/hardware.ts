@@ -15,7 +15,9 @@ export interface GpuIR {
   readonly commSms: number;
   /** Accumulator of FP8 products: 'fp22' on Hopper (~13 mantissa bits), 'fp32' where exact. */
   readonly fp8Accumulator: 'fp22' | 'fp32';
-  readonly efficiency: { readonly compute: number | null; readonly attention: number | null; readonly memory: number | null };
+  /** FP8 products one MMA instruction sums before rounding into the accumulator; null: each product rounds. */
+  readonly fp8InstructionK: number | null;
+  readonly efficiency: { readonly compute: number | null; readonly fp8: number | null; readonly attention: number | null; readonly memory: number | null };
   readonly priceUSD: number | null;
 }
 
@@ -36,7 +38,7 @@ export interface NodeIR {
 }
 
 export type Network =
-  | { readonly kind: 'fat_tree'; readonly radix: number; readonly levels: 2 | 3; readonly planes: number; readonly rails: number; readonly zones: number; readonly switchPrice: number | null; readonly linkPrice: number | null }
+  | { readonly kind: 'fat_tree'; readonly radix: number; readonly levels: 2 | 3; readonly planes: number; readonly rails: number; readonly zones: number; readonly interzoneSwitches: number; readonly interzoneLinks: number; readonly switchPrice: number | null; readonly linkPrice: number | null }
   | { readonly kind: 'slim_fly'; readonly radix: number; readonly q: number | null; readonly switchPrice: number | null; readonly linkPrice: number | null }
   | { readonly kind: 'dragonfly'; readonly radix: number; readonly groups: number | null; readonly switchPrice: number | null; readonly linkPrice: number | null };
 

@@ -5,10 +5,10 @@
 import type { CheckedBody, CheckedDecl, CheckedProgram, Value } from '../semantics/evaluate.js';
 import { bool, enumName, num, variant } from '../semantics/evaluate.js';
 import { selectedLayers } from '../semantics/check.js';
-import { PEAK_DTYPES } from '../semantics/schema.js';
-import type { Attention, Ffn, ModelIR, Moe } from './model.js';
+import { PEAK_DTYPES, TRAIN, type BlockSchema } from '../semantics/schema.js';
+import type { Attention, Ffn, ModelIR, Moe, Rope } from './model.js';
 import type { ClusterIR, GpuIR, Network, NodeIR, PeakDtype } from './hardware.js';
-import type { DeploymentIR, Parallel, Precision, ProgramIR } from './deploy.js';
+import type { BalanceSimSettings, DeploymentIR, Parallel, PlacementSpec, Precision, ProgramIR, RoutingSettings, TrainReference } from './deploy.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 
 /** Thrown inside lowering only, when a required value is absent; caught per declaration. */
@@ -21,6 +21,67 @@ function need<T>(v: T | undefined): T {
 
 function orNull<T>(v: T | undefined): T | null {
   return v === undefined ? null : v;
+}
+
+/** A number of an optional block: its value when the block is written, else the schema's default. */
+function blockNum(b: CheckedBody | undefined, schema: BlockSchema, field: string): number | undefined {
+  if (b) return num(b, field);
+  const d = schema.fields[field]?.default;
+  return typeof d === 'number' ? d : undefined;
+}
+
+function routingSettings(b: CheckedBody | undefined): RoutingSettings {
+  const schema = TRAIN.blocks!['routing']!.schema;
+  const get = (f: string) => blockNum(b, schema, f);
+  return { skew: need(get('skew')), samples: need(get('samples')), seed: need(get('seed')), ibBudget: orNull(get('ib_budget')) };
+}
+
+/** `placement { … }`: loads (a file or a synthetic distribution), slots, policy; null when absent. */
+function placementSpec(b: CheckedBody | undefined): PlacementSpec | null {
+  if (!b) return null;
+  const loads = b.values.get('loads');
+  const syn = variant(b, 'synthetic');
+  return {
+    loads: loads?.k === 'str' ? loads.v : null,
+    synthetic: !syn ? null : syn.name === 'zipf' ? { kind: 'zipf', exponent: num(syn.body, 'exponent') ?? 1 } : { kind: 'lognormal', sigma: num(syn.body, 'sigma') ?? 1 },
+    seed: num(b, 'seed') ?? 1,
+    slots: orNull(num(b, 'slots')),
+    policy: (enumName(b, 'policy') ?? 'default') as PlacementSpec['policy'],
+    span: b.headerSpan,
+  };
+}
+
+function balanceSimSettings(b: CheckedBody | undefined, tokensPerStep: number): BalanceSimSettings {
+  const schema = TRAIN.blocks!['balance_sim']!.schema;
+  const get = (f: string) => blockNum(b, schema, f);
+  return { steps: need(get('steps')), tokens: get('tokens') ?? tokensPerStep, skew: need(get('skew')), drift: need(get('drift')), seed: need(get('seed')), tolerance: need(get('tolerance')) };
+}
+
+/** `train { reference { … } }`: published figures to compare the training model with; null when absent. */
+function trainReference(b: CheckedBody | undefined): TrainReference | null {
+  if (!b) return null;
+  const source = b.values.get('source');
+  return {
+    stepSeconds: orNull(num(b, 'step')),
+    mfu: orNull(num(b, 'mfu')),
+    mfuCausal: orNull(num(b, 'mfu_causal')),
+    tokensPerDay: orNull(num(b, 'tokens_per_day')),
+    source: source?.k === 'str' ? source.v : null,
+  };
+}
+
+function ropeOf(b: CheckedBody | undefined): Rope | null {
+  if (!b) return null;
+  const s = need(variant(b, 'scaling'));
+  const f = (name: string) => need(num(s.body, name));
+  let scaling: Rope['scaling'];
+  if (s.name === 'linear' || s.name === 'dynamic') scaling = { kind: s.name, factor: f('factor') };
+  else if (s.name === 'yarn') {
+    scaling = { kind: 'yarn', factor: f('factor'), originalContext: f('original_context'), betaFast: f('beta_fast'), betaSlow: f('beta_slow'), mscale: f('mscale'), mscaleAllDim: f('mscale_all_dim') };
+  } else if (s.name === 'llama3') {
+    scaling = { kind: 'llama3', factor: f('factor'), originalContext: f('original_context'), lowFreqFactor: f('low_freq_factor'), highFreqFactor: f('high_freq_factor') };
+  } else scaling = { kind: 'none' };
+  return { theta: need(num(b, 'theta')), scaling };
 }
 
 function ffn(v: { name: string; body: CheckedBody }): Ffn {
@@ -110,6 +171,7 @@ export class Lowerer {
           expert,
           shared,
           topK: need(num(moeBody, 'top_k')),
+          sharedGate: bool(moeBody, 'shared_gate') ?? false,
           router: { score: router.name as 'softmax' | 'sigmoid', scale: need(num(router.body, 'scale')), normalize: need(bool(router.body, 'normalize')) },
           groups: groups?.k === 'choose' ? { count: groups.of, choose: groups.choose } : null,
           balance:
@@ -135,6 +197,7 @@ export class Lowerer {
         ffn: ffnV ? ffn(ffnV) : null,
         moe,
         mtpDepth: mtp ? need(num(mtp, 'depth')) : 0,
+        rope: ropeOf(b.blocks.get('rope')),
       };
     });
   }
@@ -159,8 +222,10 @@ export class Lowerer {
         sms: orNull(num(b, 'sms')),
         commSms: num(b, 'comm_sms') ?? 0,
         fp8Accumulator: ((acc && enumName(acc, 'fp8')) ?? 'fp32') as 'fp22' | 'fp32',
+        fp8InstructionK: orNull(acc && num(acc, 'fp8_k')),
         efficiency: {
           compute: orNull(eff && num(eff, 'compute')),
+          fp8: orNull(eff && num(eff, 'fp8')),
           attention: orNull(eff && num(eff, 'attention')),
           memory: orNull(eff && num(eff, 'memory')),
         },
@@ -202,7 +267,7 @@ export class Lowerer {
       const common = { radix: need(num(n.body, 'radix')), switchPrice: orNull(num(n.body, 'switch_price')), linkPrice: orNull(num(n.body, 'link_price')) };
       let network: Network;
       if (n.name === 'fat_tree') {
-        network = { kind: 'fat_tree', ...common, levels: need(num(n.body, 'levels')) as 2 | 3, planes: need(num(n.body, 'planes')), rails: need(num(n.body, 'rails')), zones: need(num(n.body, 'zones')) };
+        network = { kind: 'fat_tree', ...common, levels: need(num(n.body, 'levels')) as 2 | 3, planes: need(num(n.body, 'planes')), rails: need(num(n.body, 'rails')), zones: need(num(n.body, 'zones')), interzoneSwitches: need(num(n.body, 'interzone_switches')), interzoneLinks: need(num(n.body, 'interzone_links')) };
       } else if (n.name === 'slim_fly') {
         network = { kind: 'slim_fly', ...common, q: orNull(num(n.body, 'q')) };
       } else {
@@ -246,8 +311,11 @@ export class Lowerer {
         spans[block] = body.headerSpan;
         for (const [f, sp] of body.fieldSpans) spans[`${block}.${f}`] = sp;
       }
-      const common = { name: d.name, span: d.decl.name.span, spans, model, cluster, parallel, maxNodes };
+      const common = { name: d.name, span: d.decl.name.span, spans, model, cluster, parallel, maxNodes, routing: routingSettings(routing), placement: placementSpec(b.blocks.get('placement')) };
       if (d.keyword === 'train') {
+        const sequence = need(num(b, 'sequence'));
+        const batch = need(num(b, 'batch'));
+        const balanceSim = balanceSimSettings(b.blocks.get('balance_sim'), batch * sequence);
         const p = need(variant(b, 'precision'));
         let precision: Precision;
         if (p.name === 'fp8') {
@@ -261,11 +329,13 @@ export class Lowerer {
         return {
           kind: 'train',
           ...common,
-          sequence: need(num(b, 'sequence')),
-          batch: need(num(b, 'batch')),
+          sequence,
+          batch,
           tokens: orNull(num(b, 'tokens')),
           precision,
           recompute: need(enumName(b, 'recompute')) as 'none' | 'selective' | 'full',
+          reference: trainReference(b.blocks.get('reference')),
+          balanceSim,
         };
       }
       return {

@@ -37,9 +37,21 @@ export interface Moe {
   readonly expert: Ffn;
   readonly shared: { readonly count: number; readonly ffn: Ffn };
   readonly topK: number;
+  /** A sigmoid gate (hidden → 1) on the shared experts' output (Qwen2-MoE); absent means none. */
+  readonly sharedGate?: boolean;
   readonly router: { readonly score: 'softmax' | 'sigmoid'; readonly scale: number; readonly normalize: boolean };
   readonly groups: { readonly count: number; readonly choose: number } | null;
   readonly balance: { readonly kind: 'none' } | { readonly kind: 'aux_loss'; readonly alpha: number; readonly sequence: boolean } | { readonly kind: 'bias_update'; readonly rate: number };
+}
+
+/** Rotary position embedding: no parameters, no KV-cache effect; carried for configs and engines. */
+export interface Rope {
+  readonly theta: number;
+  readonly scaling:
+    | { readonly kind: 'none' }
+    | { readonly kind: 'linear' | 'dynamic'; readonly factor: number }
+    | { readonly kind: 'yarn'; readonly factor: number; readonly originalContext: number; readonly betaFast: number; readonly betaSlow: number; readonly mscale: number; readonly mscaleAllDim: number }
+    | { readonly kind: 'llama3'; readonly factor: number; readonly originalContext: number; readonly lowFreqFactor: number; readonly highFreqFactor: number };
 }
 
 export interface ModelIR {
@@ -56,4 +68,6 @@ export interface ModelIR {
   readonly ffn: Ffn | null;
   readonly moe: Moe | null;
   readonly mtpDepth: number;
+  /** The `rope { … }` block; null or absent when not written. */
+  readonly rope?: Rope | null;
 }

@@ -16,13 +16,26 @@ import { lowerProgram } from '../ir/lower.js';
 import type { ProgramIR } from '../ir/deploy.js';
 import { analyzeProgram, type Analysis } from './analyze.js';
 import type { DeploymentPass, PassContext, PassResult } from './pass.js';
+import { precisionPass } from './precision.js';
+import { routingPass } from './routing.js';
+import { placementPass } from './placement.js';
+import { balancePass } from './balance.js';
+import { trainPass } from './train.js';
+import { servePass } from './serve.js';
 import type { DeploymentIR } from '../ir/deploy.js';
 
 /**
  * The co-design passes, in the order they run: each may read the results of those before it.
  * precision → routing → placement → balance → train / serve models.
  */
-export const DEPLOYMENT_PASSES: readonly DeploymentPass[] = [];
+export const DEPLOYMENT_PASSES: readonly DeploymentPass[] = [
+  precisionPass, // precision assignment: first (dtypes, bytes per parameter, FP8 share, accumulation error)
+  routingPass, // node-limited routing: after precision (reads its dispatch/combine bytes)
+  placementPass, // expert placement: after routing (reads its dispatch/combine bytes for the traffic-aware mode)
+  balancePass, // loss-free balancing: after placement (bias controller vs none vs aux-loss-style)
+  trainPass, // the training model: after routing, placement and balance (memory per GPU, step time, MFU)
+  servePass, // the serving model: last (decode TPOT bounds, KV capacity)
+];
 import type { SourceFile } from '../syntax/source.js';
 
 export interface CompileResult {
@@ -35,9 +48,18 @@ export interface CompileResult {
   readonly source: (file: string) => SourceFile | undefined;
 }
 
-export function compile(entry: string, reader: FileReader, cwd = process.cwd()): CompileResult {
+export interface CompileOptions {
+  /**
+   * Run the co-design passes (DEPLOYMENT_PASSES). Default true. The language server leaves them out
+   * of its check-as-you-type run (they simulate routing and balancing, hundreds of milliseconds) and
+   * runs them in the background when typing pauses.
+   */
+  readonly passes?: boolean;
+}
+
+export function compile(entry: string, reader: FileReader, cwd = process.cwd(), options: CompileOptions = {}): CompileResult {
   try {
-    return compileStages(entry, reader, cwd);
+    return compileStages(entry, reader, cwd, options);
   } catch (e) {
     // The parser and the evaluator recurse once per level of nesting: thousands of `(` or a chain of
     // thousands of `+` run out of stack. That is bad input, so it is a diagnostic, not a crash.
@@ -48,7 +70,7 @@ export function compile(entry: string, reader: FileReader, cwd = process.cwd()):
   }
 }
 
-function compileStages(entry: string, reader: FileReader, cwd: string): CompileResult {
+function compileStages(entry: string, reader: FileReader, cwd: string, options: CompileOptions): CompileResult {
   const diagnostics = new DiagnosticSink();
   const program = loadProgram(entry, reader, diagnostics, cwd);
   const source = (file: string) => program?.files.get(file)?.source;
@@ -59,7 +81,7 @@ function compileStages(entry: string, reader: FileReader, cwd: string): CompileR
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
   const ir = lowerProgram(checked);
-  const passResults = runDeploymentPasses(ir, diagnostics, reader);
+  const passResults = options.passes === false ? new Map<DeploymentIR, PassResult[]>() : runDeploymentPasses(ir, diagnostics, reader);
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, ir, source };
   const analysis = analyzeProgram(ir, passResults);

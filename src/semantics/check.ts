@@ -7,6 +7,7 @@ import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
 import { GPU } from './schema.js';
 import { closest } from './suggest.js';
+import { checkNetwork } from './check-network.js';
 import { enumName, num, spanOf, variant, type CheckedBody, type CheckedDecl, type CheckedProgram } from './evaluate.js';
 
 export function checkProgram(checked: CheckedProgram, sink: DiagnosticSink): void {
@@ -168,8 +169,10 @@ function checkCluster(d: CheckedDecl, checked: CheckedProgram, sink: DiagnosticS
   const node = refDecl(checked, d.body, 'nodes');
   const nodes = num(d.body, 'nodes');
   const net = variant(d.body, 'network');
-  if (!node || nodes === undefined || !net || net.name !== 'fat_tree') return;
+  if (!node || nodes === undefined || !net) return;
   const nics = num(node.body, 'nics');
+  if (nics !== undefined) checkNetwork(net, nodes * nics, sink);
+  if (net.name !== 'fat_tree') return;
   const radix = num(net.body, 'radix');
   const levels = num(net.body, 'levels') ?? 2;
   const planes = num(net.body, 'planes') ?? 1;

@@ -122,6 +122,7 @@ export const MOE: BlockSchema = {
       doc: 'shared experts, always active: `1` (routed width) or `1 x swiglu { intermediate = 5632 }`',
     },
     top_k: { type: int(), required: true, doc: 'routed experts each token activates (num_experts_per_tok)' },
+    shared_gate: { type: bool, default: false, doc: 'a sigmoid gate (hidden → 1) scaling the shared experts’ output (Qwen2-MoE shared_expert_gate): hidden parameters per MoE layer' },
     router: {
       type: {
         t: 'variant',
@@ -160,6 +161,52 @@ export const MOE: BlockSchema = {
   },
 };
 
+const ropeFactor: FieldSpec = { type: { t: 'real', min: 0, exclusiveMin: true }, required: true, doc: 'context extension factor' };
+const originalContext: FieldSpec = { type: int(), required: true, doc: 'context length the model was pre-trained at (original_max_position_embeddings)' };
+
+/** Rotary position embedding. No parameters and no KV-cache effect: it is carried for configs and engines. */
+export const ROPE: BlockSchema = {
+  title: '`rope` block',
+  doc: 'rotary position embedding (rope_theta, rope_scaling)',
+  fields: {
+    theta: { type: { t: 'real', min: 0, exclusiveMin: true }, default: 10000, doc: 'base frequency (rope_theta)' },
+    scaling: {
+      type: {
+        t: 'variant',
+        variants: {
+          none: { title: '`none` scaling', doc: 'no context extension', fields: {} },
+          linear: { title: '`linear` scaling', doc: 'position interpolation: positions divided by `factor`', fields: { factor: ropeFactor } },
+          dynamic: { title: '`dynamic` scaling', doc: 'dynamic NTK scaling', fields: { factor: ropeFactor } },
+          yarn: {
+            title: '`yarn` scaling',
+            doc: 'YaRN (DeepSeek-V2/V3)',
+            fields: {
+              factor: ropeFactor,
+              original_context: originalContext,
+              beta_fast: { type: { t: 'real', min: 0 }, default: 32, doc: 'YaRN β_fast' },
+              beta_slow: { type: { t: 'real', min: 0 }, default: 1, doc: 'YaRN β_slow' },
+              mscale: { type: { t: 'real', min: 0 }, default: 1, doc: 'attention-temperature scale' },
+              mscale_all_dim: { type: { t: 'real', min: 0 }, default: 0, doc: 'attention-temperature scale over all dimensions' },
+            },
+          },
+          llama3: {
+            title: '`llama3` scaling',
+            doc: 'Llama 3.1 frequency-dependent scaling',
+            fields: {
+              factor: ropeFactor,
+              original_context: originalContext,
+              low_freq_factor: { type: { t: 'real', min: 0 }, default: 1, doc: 'low-frequency factor' },
+              high_freq_factor: { type: { t: 'real', min: 0 }, default: 4, doc: 'high-frequency factor' },
+            },
+          },
+        },
+      },
+      default: 'none',
+      doc: 'context-extension scaling (rope_scaling)',
+    },
+  },
+};
+
 export const MODEL: BlockSchema = {
   title: 'model',
   doc: 'an LLM architecture',
@@ -189,6 +236,7 @@ export const MODEL: BlockSchema = {
   },
   blocks: {
     moe: { schema: MOE, selector: 'layers', doc: 'mixture of experts on `layers[a..b step n]` (all layers when no selector)' },
+    rope: { schema: ROPE, doc: 'rotary position embedding: base frequency and context-extension scaling' },
     mtp: {
       schema: {
         title: '`mtp` block',
@@ -227,7 +275,10 @@ export const GPU: BlockSchema = {
       schema: {
         title: '`accumulate` block',
         doc: 'accumulator precision of the tensor cores',
-        fields: { fp8: { type: { t: 'enum', values: ['fp22', 'fp32'] }, default: 'fp32', doc: 'accumulator of FP8 products (Hopper: fp22, ~13 mantissa bits)' } },
+        fields: {
+          fp8: { type: { t: 'enum', values: ['fp22', 'fp32'] }, default: 'fp32', doc: 'accumulator of FP8 products (Hopper: fp22, ~13 mantissa bits)' },
+          fp8_k: { type: int(), doc: 'FP8 products one tensor-core instruction sums before it rounds into the accumulator (Hopper wgmma: 32); absent: every product rounds' },
+        },
       },
       doc: 'tensor-core accumulator precision',
     },
@@ -236,7 +287,8 @@ export const GPU: BlockSchema = {
         title: '`efficiency` block',
         doc: 'fractions of peak that real kernels reach, for the step-time model',
         fields: {
-          compute: { type: ratio, doc: 'GEMM throughput as a fraction of peak' },
+          compute: { type: ratio, doc: 'GEMM throughput as a fraction of peak (BF16/FP16 GEMMs, end to end in training)' },
+          fp8: { type: ratio, doc: 'FP8 GEMM throughput as a fraction of the FP8 peak (end to end in training); defaults to `compute`' },
           attention: { type: ratio, doc: 'attention kernel throughput as a fraction of peak' },
           memory: { type: ratio, doc: 'achieved HBM bandwidth as a fraction of peak' },
         },
@@ -325,6 +377,8 @@ export const CLUSTER: BlockSchema = {
               planes: { type: int(), default: 1, doc: 'independent planes; each NIC of a node joins its own plane' },
               rails: { type: int(), default: 1, doc: 'rails (multi-rail fat tree): NIC i of every node on rail i' },
               zones: { type: int(), default: 1, doc: 'separate fat trees the cluster is split into (Fire-Flyer 2: 2)' },
+              interzone_switches: { type: int(0), default: 0, doc: 'switches outside the zones’ trees that join the zones to each other (counted and priced when zones > 1)' },
+              interzone_links: { type: int(0), default: 0, doc: 'switch-to-switch links between the zones’ trees and the inter-zone switches' },
             },
           },
           slim_fly: {
@@ -368,6 +422,36 @@ const PARALLEL: BlockSchema = {
   },
 };
 
+/** Expert placement of a deployment (src/passes/placement.ts). */
+const PLACEMENT: BlockSchema = {
+  title: '`placement` block',
+  doc: 'where the replicas of routed experts go: measured or synthetic loads, slots and a policy',
+  fields: {
+    loads: { type: { t: 'string' }, doc: 'measured expert loads: a JSON `[[load per expert] per layer]` or CSV file, relative to this file' },
+    synthetic: {
+      type: {
+        t: 'variant',
+        variants: {
+          zipf: {
+            title: '`zipf` loads',
+            doc: 'loads ∝ rank^−exponent, ranks shuffled over the experts per layer',
+            fields: { exponent: { type: { t: 'real', min: 0 }, default: 1, doc: 'Zipf exponent s' } },
+          },
+          lognormal: {
+            title: '`lognormal` loads',
+            doc: 'loads exp(σ·Z), independent per expert and layer',
+            fields: { sigma: { type: { t: 'real', min: 0 }, default: 1, doc: 'σ of the underlying normal' } },
+          },
+        },
+      },
+      doc: 'seeded synthetic loads instead of a file',
+    },
+    seed: { type: int(0), default: 1, doc: 'seed of the synthetic loads' },
+    slots: { type: int(), doc: 'physical expert slots over the expert-parallel GPUs (default: the routed experts, rounded up to a multiple of the GPUs)' },
+    policy: { type: { t: 'enum', values: ['default', 'eplb', 'traffic'] }, default: 'default', doc: 'placement policy: kasc\'s default, DeepSeek\'s EPLB, or traffic-aware (replicas may leave their node)' },
+  },
+};
+
 export const TRAIN: BlockSchema = {
   title: 'train',
   doc: 'a training run',
@@ -404,10 +488,46 @@ export const TRAIN: BlockSchema = {
       schema: {
         title: '`routing` block',
         doc: 'routing limits',
-        fields: { max_nodes: { type: int(), doc: 'node-limited routing: each token reaches at most this many nodes' } },
+        fields: {
+          max_nodes: { type: int(), doc: 'node-limited routing: each token reaches at most this many nodes' },
+          skew: { type: { t: 'real', min: 0 }, default: 0.2, doc: 'spread of expert popularity for the Monte Carlo routing estimate: std of a per-expert logit offset (0 = uniform routing)' },
+          samples: { type: int(1, 1_000_000), default: 2048, doc: 'tokens drawn by the Monte Carlo routing estimate' },
+          seed: { type: int(0), default: 1, doc: 'seed of the Monte Carlo routing estimate' },
+          ib_budget: { type: quantity(BYTES), doc: 'InfiniBand bytes per token per MoE layer (dispatch + combine) the routing may spend' },
+        },
       },
       doc: 'routing limits',
     },
+    reference: {
+      schema: {
+        title: '`reference` block',
+        doc: 'published figures of this run to compare the prediction with; they never feed the prediction',
+        fields: {
+          step: { type: quantity(SECONDS), doc: 'measured time per optimizer step' },
+          mfu: { type: ratio, doc: 'measured model-FLOPs utilization of the BF16 peak, attention counted without the causal mask' },
+          mfu_causal: { type: ratio, doc: 'measured model-FLOPs utilization of the BF16 peak, causal attention' },
+          tokens_per_day: { type: { t: 'real', min: 0 }, doc: 'measured training tokens per day' },
+          source: { type: { t: 'string' }, doc: 'where the figures are published' },
+        },
+      },
+      doc: 'published figures to compare with',
+    },
+    balance_sim: {
+      schema: {
+        title: '`balance_sim` block',
+        doc: 'the synthetic routing on which the load-balancing controller is simulated',
+        fields: {
+          steps: { type: int(1, 1_000_000), default: 300, doc: 'optimizer steps simulated: the horizon within which the bias must converge' },
+          tokens: { type: int(), doc: 'tokens per batch (default: the deployment\'s batch × sequence)' },
+          skew: { type: { t: 'real', min: 0 }, default: 0.2, doc: 'spread of expert popularity: std of a per-expert logit offset' },
+          drift: { type: { t: 'real', min: 0 }, default: 0.005, doc: 'per-step random-walk std of each expert\'s logit offset' },
+          seed: { type: int(0), default: 1, doc: 'seed of the synthetic routing' },
+          tolerance: { type: ratio, default: 0.05, doc: 'MaxVio the controller should hold at steady state' },
+        },
+      },
+      doc: 'load-balancing simulation',
+    },
+    placement: { schema: PLACEMENT, doc: 'expert placement' },
   },
 };
 
@@ -417,7 +537,7 @@ export const SERVE: BlockSchema = {
   fields: {
     ...deploymentCommon,
     phase: { type: { t: 'enum', values: ['decode', 'prefill'] }, default: 'decode', doc: 'the serving phase modelled' },
-    tokens_per_device: { type: int(), doc: 'tokens each device processes per step' },
+    tokens_per_device: { type: int(), doc: 'tokens (requests) each device decodes per micro-batch; 1 when absent (ISCA §2.3.2: 32)' },
     context: { type: int(), doc: 'context length per request, for KV-cache sizing' },
     weights: { type: dtype, default: 'bf16', doc: 'weight data type' },
     kv_cache: { type: dtype, default: 'bf16', doc: 'KV-cache data type' },
@@ -428,6 +548,7 @@ export const SERVE: BlockSchema = {
   blocks: {
     parallel: { schema: PARALLEL, doc: 'parallelism' },
     routing: TRAIN.blocks!['routing']!,
+    placement: { schema: PLACEMENT, doc: 'expert placement' },
   },
 };
 

@@ -77,6 +77,12 @@ function clusterJson(c: ClusterAnalysis) {
     nicsPerNode: cl.node.nic.count,
     hbmBytes: cl.gpus * cl.node.gpu.memoryBytes,
     peakFlopsPerSecond: Object.fromEntries(Object.entries(cl.node.gpu.peak).map(([k, v]) => [k, v * cl.gpus])),
+    /** One GPU as declared (the roofline in report.html reads its peaks and HBM bandwidth). */
+    gpuSpec: {
+      memoryBytes: cl.node.gpu.memoryBytes,
+      hbmBytesPerSecond: cl.node.gpu.hbmBytesPerSecond,
+      peakFlopsPerSecond: cl.node.gpu.peak,
+    },
     ...(c.network ? { network: c.network } : { network: { topology: cl.network.kind } }),
   };
 }

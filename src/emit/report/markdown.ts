@@ -2,6 +2,7 @@
 import type { Analysis, ModelAnalysis, ClusterAnalysis } from '../../passes/analyze.js';
 import type { DeploymentIR } from '../../ir/deploy.js';
 import { VERSION } from '../../version.js';
+import type { NetworkShape } from '../../cost/network.js';
 import { count, int, si } from './format.js';
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -102,20 +103,35 @@ function clusterSection(c: ClusterAnalysis): string {
   const n = c.network;
   if (n) {
     const money = (x: number | null) => (x === null ? '—' : `$${(x / 1e6).toFixed(2)}M`);
+    const perEndpoint = (x: number | null) => (x === null ? '—' : `$${(x / 1e3).toFixed(2)}k`);
+    const row = (label: string, z: typeof n.capacity) => [label, int(z.endpoints), int(z.switches), int(z.links), money(z.costUSD), perEndpoint(z.costPerEndpointUSD), z.diameter === null ? '—' : z.diameter];
     out.push(
       '',
       `### Network (${n.topology.toUpperCase()})`,
       '',
-      table(
-        ['', 'endpoints', 'switches', 'links', 'cost'],
-        [
-          ['full capacity', int(n.capacity.endpoints), int(n.capacity.switches), int(n.capacity.links), money(n.capacity.costUSD)],
-          ['this cluster', int(n.deployed.endpoints), int(n.deployed.switches), int(n.deployed.links), money(n.deployed.costUSD)],
-        ],
-      ),
+      networkShapeLine(n.shape),
+      '',
+      table(['', 'endpoints', 'switches', 'links', 'cost', 'cost per endpoint', 'diameter'], [row('full capacity', n.capacity), row('this cluster', n.deployed)]),
+      '',
+      'Links count switch-to-switch cables; the diameter is in switch-to-switch hops; see docs/formulas.md (Network).',
     );
   }
   return out.join('\n');
+}
+
+/** How the network is built, in the words of its topology, for the reader to check the counts by hand. */
+function networkShapeLine(s: NetworkShape): string {
+  if (s.kind === 'fat_tree') {
+    const parts = [`${s.levels}-level fat tree of ${s.radix}-port switches`];
+    if (s.planes > 1) parts.push(`${s.planes} planes`);
+    if (s.rails > 1) parts.push(`${s.rails} rails`);
+    if (s.zones > 1) parts.push(`${s.zones} zones joined by ${s.interzoneSwitches} inter-zone switch${s.interzoneSwitches === 1 ? "" : "es"} ${s.interzoneLinks > 0 ? `and ${s.interzoneLinks} links` : '(their links not declared)'}`);
+    return parts.join(', ') + '.';
+  }
+  if (s.kind === 'slim_fly') {
+    return `Slim Fly (MMS) of ${s.radix}-port switches: q = ${s.q} (${s.qFrom === 'radix' ? 'the largest that fits the radix' : 'declared'}), δ = ${s.delta}, ${s.networkRadix} network + ${s.endpointsPerSwitch} endpoint ports per switch${s.qIsPrimePower ? '' : `; ${s.q} is not a prime power, so no MMS graph exists: the sizes follow the formulas (as ISCA Table 3 does)`}.`;
+  }
+  return `Balanced Dragonfly of ${s.radix}-port switches: groups of a = ${s.switchesPerGroup} switches, each with h = ${s.globalPerSwitch} global and p = ${s.endpointsPerSwitch} endpoint ports; ${s.groups} groups (${s.groupsFrom === 'radix' ? 'a·h + 1, the most its global ports can join' : 'declared'}).`;
 }
 
 function deploymentSection(d: DeploymentIR): string {

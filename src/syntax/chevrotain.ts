@@ -19,4 +19,4 @@ async function load(): Promise<Chevrotain> {
   return import('chevrotain');
 }
 
-export const { CstParser, Lexer, createToken, EOF, tokenMatcher } = await load();
+export const { CstParser, Lexer, createToken, EOF, tokenMatcher, createSyntaxDiagramsCode } = await load();

@@ -9,9 +9,15 @@ import type { CommandRegistration } from './shared.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerReport } from './commands/report.js';
+import { registerImport } from './commands/import.js';
+import { registerExport } from './commands/export.js';
+import { registerEmit } from './commands/emit.js';
+import { registerFmt } from './commands/fmt.js';
+import { registerLsp } from './commands/lsp.js';
+import { registerPlace } from './commands/place.js';
 
 /** Every command, in the order `kasc --help` lists them. */
-const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport];
+const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport, registerFmt, registerLsp, registerPlace, registerImport, registerExport, registerEmit];
 
 export async function main(argv: string[]): Promise<number> {
   let exit = 0;

@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import type { CompileResult } from '../passes/index.js';
 import { diagnosticsToJson, renderDiagnostics, type Style } from '../diagnostics/render.js';
 import type { FileReader } from '../semantics/resolve.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export const diskReader: FileReader = {
   read(p) {
@@ -35,6 +36,12 @@ export function printDiagnostics(r: CompileResult, format: Format): boolean {
     process.stderr.write(renderDiagnostics(items, r.source, styleFor(process.stderr)));
   }
   return r.diagnostics.hasErrors;
+}
+
+/** Prints diagnostics that come without a compile (interop: a config.json, a pick by name) to stderr. */
+export function printPlainDiagnostics(items: readonly Diagnostic[], source: CompileResult['source'] = () => undefined): boolean {
+  if (items.length) process.stderr.write(renderDiagnostics([...items], source, styleFor(process.stderr)));
+  return items.some((d) => d.severity === 'error');
 }
 
 export function parseFormat(v: string): Format {

@@ -1,20 +1,42 @@
 /** `kasc build FILE [-o DIR]`: check, then write the outputs atomically (nothing on error). */
 import * as path from 'node:path';
 import { compile } from '../../passes/index.js';
-import { renderReportJson } from '../../emit/report/json.js';
+import { renderReportJson, reportJson } from '../../emit/report/json.js';
 import { renderReportMarkdown } from '../../emit/report/markdown.js';
 import { writeOutputsAtomically } from '../write.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, type CommandRegistration, type Format } from '../shared.js';
+import { diskReader, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
+
+/** What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html. */
+const EMIT_KINDS = ['report', 'html'] as const;
+type EmitKind = (typeof EMIT_KINDS)[number];
+/**
+ * report.html is opt-in: drawing its charts loads Vega (~0.2 s) and renders them (~0.3 s), several
+ * times what the rest of `kasc build` takes (bench/RESULTS.md).
+ */
+const DEFAULT_EMIT = 'report';
+
+function parseEmit(v: string): EmitKind[] {
+  const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+  const out = new Set<EmitKind>();
+  for (const k of kinds) {
+    if (k === 'all') EMIT_KINDS.forEach((x) => out.add(x));
+    else if ((EMIT_KINDS as readonly string[]).includes(k)) out.add(k as EmitKind);
+    else usageError(`--emit takes a comma-separated list of ${EMIT_KINDS.map((x) => `\`${x}\``).join(', ')} or \`all\`, not \`${k}\``);
+  }
+  if (out.size === 0) usageError('--emit needs at least one of `report`, `html`, `all`');
+  return EMIT_KINDS.filter((k) => out.has(k));
+}
 
 export const registerBuild: CommandRegistration = (program, setExit) => {
   program
     .command('build')
-    .description('check FILE and write report.md and report.json (nothing is written if there are errors)')
+    .description('check FILE and write report.md and report.json, and report.html with --emit (nothing is written if there are errors)')
     .argument('<file>', 'the .kas file to build')
     .option('-o, --out <dir>', 'output directory (default: build/<file-stem>)')
     .option('--format <format>', 'diagnostics format: human or json', parseFormat, 'human' as Format)
     .option('-q, --quiet', 'print nothing on success')
-    .action((file: string, opts: { out?: string; format: Format; quiet?: boolean }) => {
+    .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
+    .action(async (file: string, opts: { out?: string; format: Format; quiet?: boolean; emit: EmitKind[] }) => {
       const r = compile(file, diskReader);
       if (printDiagnostics(r, opts.format) || !r.analysis) {
         setExit(1);
@@ -22,10 +44,16 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
       }
       const source = displaySource(file);
       const out = opts.out ?? path.join('build', path.basename(file).replace(/\.kas$/, ''));
-      const files = {
-        'report.md': renderReportMarkdown(r.analysis, source),
-        'report.json': renderReportJson(r.analysis, source),
-      };
+      const files: Record<string, string> = {};
+      if (opts.emit.includes('report')) {
+        files['report.md'] = renderReportMarkdown(r.analysis, source);
+        files['report.json'] = renderReportJson(r.analysis, source);
+      }
+      if (opts.emit.includes('html')) {
+        // Loaded only here: the charts pull in Vega, which the other outputs do not need.
+        const { renderReportHtml } = await import('../../emit/html/index.js');
+        files['report.html'] = await renderReportHtml(reportJson(r.analysis, source));
+      }
       writeOutputsAtomically(out, files);
       if (!opts.quiet) process.stdout.write(`wrote ${Object.keys(files).map((f) => path.join(out, f)).join(', ')}\n`);
     });

@@ -1,37 +1,13 @@
 /** How the schema reads to a person in the editor: a field's type, unit, default; a location. */
 import type { FieldSpec, FieldType } from '../semantics/schema.js';
+import { describeType as describeSchemaType } from '../semantics/describe-type.js';
 import { describeDimension, exampleUnit } from '../semantics/units.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { DocumentAnalysis } from './workspace.js';
 
+/** A field's type as the editor shows it: bounds spelled out, the unit on its own line. */
 export function describeType(t: FieldType): string {
-  const bounds = (min?: number, max?: number) => (min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : max !== undefined ? ` ≤ ${max}` : '');
-  switch (t.t) {
-    case 'int':
-      return 'a whole number' + bounds(t.min, t.max);
-    case 'real':
-      return 'a number' + (t.exclusiveMin && t.min !== undefined ? ` > ${t.min}${t.max !== undefined ? ` and ≤ ${t.max}` : ''}` : bounds(t.min, t.max));
-    case 'quantity':
-      return describeDimension(t.dim);
-    case 'bool':
-      return '`true` or `false`';
-    case 'string':
-      return 'a string';
-    case 'shape':
-      return 'a shape such as `1x128`';
-    case 'enum':
-      return 'one of ' + t.values.map((v) => '`' + v + '`').join(', ');
-    case 'variant':
-      return 'one of ' + Object.keys(t.variants).map((v) => '`' + v + '`').join(', ');
-    case 'ref':
-      return `the name of a \`${t.kind}\``;
-    case 'count':
-      return t.countOnly ? `a count, or a count of ${describeType(t.item)}` : `a count of ${describeType(t.item)}: \`8 x …\``;
-    case 'choose':
-      return '`N choose K`';
-    case 'intOrAuto':
-      return 'a whole number or `auto`';
-  }
+  return describeSchemaType(t, true);
 }
 
 /** The unit line of a quantity field: its dimension and a unit to write it in. */

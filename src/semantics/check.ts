@@ -7,6 +7,7 @@ import type { DiagnosticSink } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
 import { GPU } from './schema.js';
 import { closest } from './suggest.js';
+import { fatTreeCapacity } from '../cost/network.js';
 import { checkNetwork } from './check-network.js';
 import { enumName, num, spanOf, variant, type CheckedBody, type CheckedDecl, type CheckedProgram } from './evaluate.js';
 
@@ -153,10 +154,6 @@ function checkNode(d: CheckedDecl, sink: DiagnosticSink): void {
   if (nics?.k === 'count' && nics.item?.k === 'variant') checkLink(nics.item.body, 'bandwidth', 'effective', sink);
 }
 
-/** NICs a fat tree can connect when fully built: k²/2 per two-level tree, k³/4 per three-level one. */
-export function fatTreeEndpoints(radix: number, levels: number): number {
-  return levels === 2 ? (radix * radix) / 2 : (radix * radix * radix) / 4;
-}
 
 function refDecl(checked: CheckedProgram, body: CheckedBody, field: string): CheckedDecl | undefined {
   const v = body.values.get(field);
@@ -182,7 +179,7 @@ function checkCluster(d: CheckedDecl, checked: CheckedProgram, sink: DiagnosticS
     report(sink, 'parallelDoesNotDivide', { what: 'planes', size: planes, total: nics }, spanOf(net.body, 'planes'), { help: `each NIC of a node joins one plane: use a divisor of the node's ${nics} NICs` });
     return;
   }
-  const capacity = fatTreeEndpoints(radix, levels) * planes * zones;
+  const capacity = fatTreeCapacity(radix, levels as 2 | 3) * planes * zones;
   if (nodes * nics > capacity) {
     report(sink, 'networkTooSmall', { endpoints: nodes * nics, capacity }, net.body.headerSpan, { help: levels === 2 ? 'add a level (`levels = 3`), planes or zones, or use switches with more ports' : 'add planes or zones, or use switches with more ports' });
   }

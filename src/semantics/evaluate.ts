@@ -11,6 +11,7 @@ import { DECLARATION_SCHEMAS, type BlockSchema, type FieldSpec, type FieldType }
 import { lookupTopLevel, visibleNames, type Declaration, type Program } from './resolve.js';
 import { DIMENSIONLESS, UNITS, describeDimension, divideDimensions, exampleUnit, isDimensionless, multiplyDimensions, sameDimension, type Dimension } from './units.js';
 import { closest, didYouMean } from './suggest.js';
+import { describeType } from './describe-type.js';
 
 export type Value =
   | { readonly k: 'num'; readonly v: number; readonly dim: Dimension; readonly span?: Span }
@@ -115,34 +116,6 @@ function describeValue(v: Value): string {
   }
 }
 
-function describeType(t: FieldType): string {
-  switch (t.t) {
-    case 'int':
-      return 'a whole number';
-    case 'real':
-      return 'a number';
-    case 'quantity':
-      return describeDimension(t.dim) + (exampleUnit(t.dim) ? ` (such as \`${exampleUnit(t.dim)}\`)` : '');
-    case 'bool':
-      return '`true` or `false`';
-    case 'string':
-      return 'a string';
-    case 'shape':
-      return 'a shape such as `1x128`';
-    case 'enum':
-      return 'one of ' + t.values.map((v) => '`' + v + '`').join(', ');
-    case 'variant':
-      return 'one of ' + Object.keys(t.variants).map((v) => '`' + v + '`').join(', ');
-    case 'ref':
-      return `a ${t.kind}`;
-    case 'count':
-      return t.countOnly ? 'a count' : `a count such as \`8 x …\``;
-    case 'choose':
-      return '`N choose K`';
-    case 'intOrAuto':
-      return 'a whole number or `auto`';
-  }
-}
 
 function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));

@@ -1,7 +1,8 @@
 /** One test (at least) per consistency rule of src/semantics/check.ts, each with a passing neighbour. */
 import { describe, expect, test } from 'vitest';
 import { compileText, codes, SMALL_HARDWARE } from './fixtures.js';
-import { selectedLayers, fatTreeEndpoints } from '../../src/semantics/check.js';
+import { selectedLayers } from '../../src/semantics/check.js';
+import { fatTreeCapacity as fatTreeEndpoints } from '../../src/cost/network.js';
 import type { CheckedBody } from '../../src/semantics/evaluate.js';
 
 const BASE = 'vocab = 100\n  hidden = 64\n  layers = 4';

@@ -1,0 +1,45 @@
+/**
+ * How a field's type reads to a person: in a diagnostic ("`memory` expects bytes (such as `GB`)") and,
+ * with `detailed`, in an editor hover (bounds spelled out, the unit left to its own line).
+ */
+import type { FieldType } from './schema.js';
+import { describeDimension, exampleUnit } from './units.js';
+
+function bounds(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` ≥ ${min}`;
+  return max !== undefined ? ` ≤ ${max}` : '';
+}
+
+export function describeType(t: FieldType, detailed = false): string {
+  switch (t.t) {
+    case 'int':
+      return 'a whole number' + (detailed ? bounds(t.min, t.max) : '');
+    case 'real':
+      if (!detailed) return 'a number';
+      return 'a number' + (t.exclusiveMin && t.min !== undefined ? ` > ${t.min}${t.max !== undefined ? ` and ≤ ${t.max}` : ''}` : bounds(t.min, t.max));
+    case 'quantity': {
+      const unit = exampleUnit(t.dim);
+      return describeDimension(t.dim) + (!detailed && unit ? ` (such as \`${unit}\`)` : '');
+    }
+    case 'bool':
+      return '`true` or `false`';
+    case 'string':
+      return 'a string';
+    case 'shape':
+      return 'a shape such as `1x128`';
+    case 'enum':
+      return 'one of ' + t.values.map((v) => '`' + v + '`').join(', ');
+    case 'variant':
+      return 'one of ' + Object.keys(t.variants).map((v) => '`' + v + '`').join(', ');
+    case 'ref':
+      return detailed ? `the name of a \`${t.kind}\`` : `a ${t.kind}`;
+    case 'count':
+      if (!detailed) return t.countOnly ? 'a count' : 'a count such as `8 x …`';
+      return t.countOnly ? `a count, or a count of ${describeType(t.item, true)}` : `a count of ${describeType(t.item, true)}: \`8 x …\``;
+    case 'choose':
+      return '`N choose K`';
+    case 'intOrAuto':
+      return 'a whole number or `auto`';
+  }
+}

@@ -3,7 +3,8 @@ import { CommanderError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pc from 'picocolors';
-import type { CompileResult } from '../passes/index.js';
+import { compile, type CompileResult } from '../passes/index.js';
+import { createProgress } from './progress.js';
 import { diagnosticsToJson, renderDiagnostics, type Style } from '../diagnostics/render.js';
 import type { FileReader } from '../semantics/resolve.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -64,3 +65,13 @@ export function displaySource(file: string): string {
  * heavy modules inside their action, so start-up pays only for the command that runs.
  */
 export type CommandRegistration = (program: import('commander').Command, setExit: (code: number) => void) => void;
+
+/** Compiles a file from disk, drawing a progress bar over the co-design passes on a terminal. */
+export function compileFile(file: string, opts: { json?: boolean; quiet?: boolean } = {}): CompileResult {
+  const progress = createProgress('co-design passes', opts);
+  try {
+    return compile(file, diskReader, process.cwd(), { onPassProgress: (done, total, what) => progress.update(done, total, what) });
+  } finally {
+    progress.finish();
+  }
+}

@@ -55,6 +55,8 @@ export interface CompileOptions {
    * runs them in the background when typing pauses.
    */
   readonly passes?: boolean;
+  /** Told after each pass has run on each deployment (the CLI draws a progress bar from it). */
+  readonly onPassProgress?: (done: number, total: number, what: string) => void;
 }
 
 export function compile(entry: string, reader: FileReader, cwd = process.cwd(), options: CompileOptions = {}): CompileResult {
@@ -81,7 +83,7 @@ function compileStages(entry: string, reader: FileReader, cwd: string, options: 
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, source };
   const ir = lowerProgram(checked);
-  const passResults = options.passes === false ? new Map<DeploymentIR, PassResult[]>() : runDeploymentPasses(ir, diagnostics, reader);
+  const passResults = options.passes === false ? new Map<DeploymentIR, PassResult[]>() : runDeploymentPasses(ir, diagnostics, reader, options.onPassProgress);
   sortBySource(diagnostics, [...program.files.keys()]);
   if (diagnostics.hasErrors) return { diagnostics, program, checked, ir, source };
   const analysis = analyzeProgram(ir, passResults);
@@ -105,7 +107,7 @@ function dropGuessesInRepairedDeclarations(sink: DiagnosticSink, program: Progra
   sink.items.splice(0, sink.items.length, ...kept);
 }
 
-function runDeploymentPasses(ir: ProgramIR, sink: DiagnosticSink, reader: FileReader): Map<DeploymentIR, PassResult[]> {
+function runDeploymentPasses(ir: ProgramIR, sink: DiagnosticSink, reader: FileReader, onProgress?: CompileOptions['onPassProgress']): Map<DeploymentIR, PassResult[]> {
   const results = new Map<DeploymentIR, PassResult[]>(ir.deployments.map((d) => [d, []]));
   const ctx: PassContext = {
     ir,
@@ -113,10 +115,13 @@ function runDeploymentPasses(ir: ProgramIR, sink: DiagnosticSink, reader: FileRe
     reader,
     result: <T>(d: DeploymentIR, name: string) => results.get(d)?.find((r) => r.pass.name === name)?.result as T | undefined,
   };
+  const total = DEPLOYMENT_PASSES.length * ir.deployments.length;
+  let done = 0;
   for (const pass of DEPLOYMENT_PASSES) {
     for (const d of ir.deployments) {
       const r = pass.run(d, ctx);
       if (r !== undefined) results.get(d)!.push({ pass, result: r });
+      onProgress?.(++done, total, `${pass.name} ${d.name}`);
     }
   }
   return results;

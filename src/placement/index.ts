@@ -46,14 +46,20 @@ export interface Placement {
 export const TRAFFIC_STEPS = 8;
 
 /** Places every layer. Check the layout and loads first (validate.ts). */
-export function placeLayers(loads: readonly (readonly number[])[], layout: Layout, policy: Policy): Placement {
+export function placeLayers(loads: readonly (readonly number[])[], layout: Layout, policy: Policy, onLayer?: (done: number, total: number) => void): Placement {
   let layers: PlacedLayer[];
   let pareto: TrafficPoint[] | undefined;
   if (policy === 'traffic') {
     const t = trafficPareto(loads, layout, TRAFFIC_STEPS);
     layers = loads.map((w, l) => describe(w, layout, t.final[l]!));
     pareto = t.points;
-  } else layers = loads.map((w) => placeLayer(w, layout, policy));
+    onLayer?.(loads.length, loads.length);
+  } else
+    layers = loads.map((w, l) => {
+      const placed = placeLayer(w, layout, policy);
+      onLayer?.(l + 1, loads.length);
+      return placed;
+    });
   const mean = (f: (l: PlacedLayer) => number) => layers.reduce((a, l) => a + f(l), 0) / layers.length;
   return {
     layers,

@@ -1,10 +1,9 @@
 /** `kasc build FILE [-o DIR]`: check, then write the outputs atomically (nothing on error). */
 import * as path from 'node:path';
-import { compile } from '../../passes/index.js';
 import { renderReportJson, reportJson } from '../../emit/report/json.js';
 import { renderReportMarkdown } from '../../emit/report/markdown.js';
 import { writeOutputsAtomically } from '../write.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
+import { compileFile, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
 
 /** What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html. */
 const EMIT_KINDS = ['report', 'html'] as const;
@@ -37,7 +36,7 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
     .option('-q, --quiet', 'print nothing on success')
     .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
     .action(async (file: string, opts: { out?: string; format: Format; quiet?: boolean; emit: EmitKind[] }) => {
-      const r = compile(file, diskReader);
+      const r = compileFile(file, { json: opts.format === 'json', quiet: opts.quiet });
       if (printDiagnostics(r, opts.format) || !r.analysis) {
         setExit(1);
         return;

@@ -1,7 +1,6 @@
 /** `kasc check FILE...`: every diagnostic of every file. */
-import { compile } from '../../passes/index.js';
 import { diagnosticsToJson } from '../../diagnostics/render.js';
-import { diskReader, parseFormat, printDiagnostics, type CommandRegistration, type Format } from '../shared.js';
+import { compileFile, parseFormat, printDiagnostics, type CommandRegistration, type Format } from '../shared.js';
 
 export const registerCheck: CommandRegistration = (program, setExit) => {
   program
@@ -12,7 +11,7 @@ export const registerCheck: CommandRegistration = (program, setExit) => {
     .action((files: string[], opts: { format: Format }) => {
       const all: unknown[] = [];
       for (const file of files) {
-        const r = compile(file, diskReader);
+        const r = compileFile(file, { json: opts.format === 'json' });
         if (opts.format === 'json') all.push(...diagnosticsToJson(r.diagnostics.items, r.source));
         else printDiagnostics(r, 'human');
         if (r.diagnostics.hasErrors) setExit(1);

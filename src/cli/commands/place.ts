@@ -6,6 +6,7 @@
  * `{ "layers": [ { "phy2log", "replicas", "gpuLoads", "imbalance", "bound" } ], … }`.
  * Bad input is a diagnostic (KAS055x) on stderr and exit code 1.
  */
+import { createProgress } from '../progress.js';
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { DiagnosticSink } from '../../diagnostics/diagnostic.js';
@@ -77,7 +78,9 @@ export const registerPlace: CommandRegistration = (program, setExit) => {
         report(sink, 'placementTrafficNeedsGroups', { groups: opts.groups, nodes: opts.nodes }, undefined, { help: 'use `--policy default`, or a group count that is a multiple of the node count' });
         return fail();
       }
-      const r = placeLayers(parsed.loads, layout, opts.policy as (typeof POLICIES)[number]);
+      const progress = createProgress('placing', { json: opts.json });
+      const r = placeLayers(parsed.loads, layout, opts.policy as (typeof POLICIES)[number], (done, total) => progress.update(done, total, 'layers'));
+      progress.finish();
       const bytes = opts.topk !== undefined && opts.pairBytes !== undefined ? opts.topk * opts.pairBytes : undefined;
       const pareto = r.pareto?.map((p) => ({ ...p, ...(bytes !== undefined ? { ibBytesPerToken: p.offNodeFraction * bytes } : {}) }));
       if (opts.json) {

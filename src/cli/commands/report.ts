@@ -1,8 +1,7 @@
 /** `kasc report FILE [--json]`: print the report instead of writing it. */
-import { compile } from '../../passes/index.js';
 import { renderReportJson } from '../../emit/report/json.js';
 import { renderReportMarkdown } from '../../emit/report/markdown.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, type CommandRegistration, type Format } from '../shared.js';
+import { compileFile, displaySource, parseFormat, printDiagnostics, type CommandRegistration, type Format } from '../shared.js';
 
 export const registerReport: CommandRegistration = (program, setExit) => {
   program
@@ -12,7 +11,7 @@ export const registerReport: CommandRegistration = (program, setExit) => {
     .option('--json', 'print report.json instead of markdown')
     .option('--format <format>', 'diagnostics format: human or json', parseFormat, 'human' as Format)
     .action((file: string, opts: { json?: boolean; format: Format }) => {
-      const r = compile(file, diskReader);
+      const r = compileFile(file, { json: opts.json || opts.format === 'json' });
       if (printDiagnostics(r, opts.format) || !r.analysis) {
         setExit(1);
         return;

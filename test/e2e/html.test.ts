@@ -126,6 +126,13 @@ describe('report.html', () => {
     expect(charts).toEqual(['roofline-V3Pretrain']);
   });
 
+  it('draws the expert-placement heatmap from placement.layers[].gpuLoads', () => {
+    const r = report('test/golden/passes/placement-zipf-traffic.kas');
+    const deployments = reportCharts(r).deployments;
+    const ids = [...deployments.values()].flat().map((c) => c.id);
+    expect(ids.some((id) => id.startsWith('placement-'))).toBe(true);
+  });
+
   it('a file with only a model gets its parameters chart and tables, nothing else', async () => {
     const html = await renderReportHtml(report('test/golden/report/moe-mla-groups.kas'));
     const figures = [...html.matchAll(/<figure id="([^"]+)"/g)].map((m) => m[1]);

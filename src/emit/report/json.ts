@@ -87,7 +87,11 @@ function clusterJson(c: ClusterAnalysis) {
   };
 }
 
-/** The deployment's settings, then one key per co-design pass that applied to it. */
+/**
+ * The deployment's settings, then one key per co-design pass that applied to it. A pass result may
+ * take the key of the setting it expands: `precision` holds the precision pass's result, which keeps
+ * the policy asked for (`precision.requested`) and its scaling tiles.
+ */
 function deploymentJson(d: DeploymentIR, results: readonly PassResult[]) {
   return { ...deploymentSettings(d), ...Object.fromEntries(results.map((r) => [r.pass.name, r.pass.toJson(r.result, d)])) };
 }

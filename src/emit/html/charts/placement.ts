@@ -5,18 +5,10 @@ import { CHART_WIDTH, chartId, withTheme, type Chart } from './chart.js';
 
 const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every(isFiniteNumber);
 
-/** Rows of GPU loads: one per layer when the pass reports layers, else one. */
+/** Rows of GPU loads, one per MoE layer: `placement.layers[i].gpuLoads` (src/passes/placement.ts). */
 export function gpuLoadRows(d: DeploymentJson): { layer: string; loads: number[] }[] {
-  const pass = (d as Record<string, unknown>)['placement'];
-  const layers = arrayAt(pass, 'layers', 'perLayer');
-  if (layers) {
-    return layers.flatMap((l, i) => {
-      const loads = isObject(l) ? ['gpuLoads', 'loadPerGpu', 'loads', 'gpuLoad'].map((k) => l[k]).find(numbers) : numbers(l) ? l : undefined;
-      return loads ? [{ layer: String((isObject(l) && (l['layer'] ?? l['name'])) ?? i), loads }] : [];
-    });
-  }
-  const loads = ['gpuLoads', 'loadPerGpu', 'loads', 'gpuLoad'].map((k) => (isObject(pass) ? pass[k] : undefined)).find(numbers);
-  return loads ? [{ layer: 'all', loads }] : [];
+  const layers = arrayAt((d as Record<string, unknown>)['placement'], 'layers') ?? [];
+  return layers.flatMap((l, i) => (isObject(l) && numbers(l['gpuLoads']) ? [{ layer: String(i), loads: l['gpuLoads'] }] : []));
 }
 
 export function placementChart(name: string, d: DeploymentJson): Chart | undefined {
@@ -28,7 +20,7 @@ export function placementChart(name: string, d: DeploymentJson): Chart | undefin
   });
   const gpus = Math.max(...rows.map((r) => r.loads.length));
   const worst = Math.max(...values.map((v) => v.load));
-  const imbalance = numberAt((d as Record<string, unknown>)['placement'], 'imbalance', 'maxImbalance', 'summary.imbalance');
+  const imbalance = numberAt((d as Record<string, unknown>)['placement'], 'imbalance');
   return {
     id: chartId('placement', name),
     title: 'Expert placement: load per GPU',

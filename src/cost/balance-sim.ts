@@ -22,7 +22,7 @@
  * MaxVio_batch = max_i c_i / c̄ − 1 (LFB §4.1).
  */
 import { memoizeSimulation, Rng } from '../util/rng.js';
-import { normalCdf, normalPdf, normalQuantile } from '../util/normal.js';
+import { INV_SQRT_2PI, normalCdf, normalPdf, normalQuantile, normalTailFromExp } from '../util/normal.js';
 
 export interface BalanceSimSpec {
   readonly experts: number;
@@ -59,43 +59,101 @@ export function selectionProbability(beta: number, offset: number, bias: number,
   return normalCdf(beta + offset - logit(x));
 }
 
+/** Scratch for solveThreshold's p_i′ and p_i″, grown as needed (the solver runs once per controller and batch). */
+let slopeScratch = new Float64Array(0);
+let bendScratch = new Float64Array(0);
+
 /**
  * Solves Σ_i p_i(τ) = k for the threshold τ (safeguarded Newton on a bracket: at τ = min b every p is
- * 1, at τ = max b + 1 every p is 0) and writes p into `out`.
+ * 1, at τ = max b + 1 every p is 0) and writes p into `out`; returns the τ that p belongs to.
+ *
+ * Stops when |Σp − k| < 1e−7·k. One evaluation gives, per expert, p_i and its first three derivatives
+ * in τ. When the step s to the root is small enough, it is applied to p by Taylor's formula instead of
+ * another evaluation: linearly (p_i += p_i′·s, s the Newton step) when the second-order remainder
+ * ½·Σ|p_i″|·s² is below the tolerance, else to second order (p_i += p_i′·s + ½·p_i″·s², s the root
+ * of the quadratic model) when the third-order remainder ⅙·Σ|p_i‴|·|s|³ plus the model's residual is.
+ * Either way Σp = k to the tolerance, as after another evaluation. Warm-started from the previous
+ * batch's τ (`start`), most batches take one evaluation instead of 3–4.
  */
 export function solveThreshold(beta: Float64Array, offset: Float64Array, bias: Float64Array, k: number, out: Float64Array, start?: number): number {
   const E = beta.length;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < E; i++) {
-    lo = Math.min(lo, bias[i]!);
-    hi = Math.max(hi, bias[i]! + 1);
+  if (slopeScratch.length < E) {
+    slopeScratch = new Float64Array(E);
+    bendScratch = new Float64Array(E);
   }
+  const slope = slopeScratch;
+  const bend = bendScratch;
+  let minBias = Infinity;
+  let maxBias = -Infinity;
+  for (let i = 0; i < E; i++) {
+    minBias = Math.min(minBias, bias[i]!);
+    maxBias = Math.max(maxBias, bias[i]!);
+  }
+  let lo = minBias;
+  let hi = maxBias + 1;
+  // Without bias (or with one bias for all) every expert has the same x = τ − b: one logit per evaluation.
+  const sameBias = minBias === maxBias;
+  const tol = 1e-7 * k;
   let tau = start !== undefined && start > lo && start < hi ? start : (lo + hi) / 2;
   let evaluated = tau;
   for (let iter = 0; iter < 100; iter++) {
     evaluated = tau;
     let f = -k;
     let df = 0;
+    let d2f = 0;
+    let abs2 = 0;
+    let abs3 = 0;
+    const logitSame = sameBias && tau - minBias > 0 && tau - minBias < 1 ? Math.log((tau - minBias) / (1 - tau + minBias)) : 0;
     for (let i = 0; i < E; i++) {
       const x = tau - bias[i]!;
       if (x <= 0 || x >= 1) {
-        out[i] = x <= 0 ? 1 : 0;
-        f += out[i]!;
+        const pi = x <= 0 ? 1 : 0;
+        out[i] = pi;
+        slope[i] = 0;
+        bend[i] = 0;
+        f += pi;
         continue;
       }
-      const z = beta[i]! + offset[i]! - Math.log(x / (1 - x));
-      const pi = normalCdf(z);
+      // z = β + a − logit(x), w = x(1−x), h = 1 − 2x − z:
+      // p = Φ(z), p′ = −φ/w, p″ = φ·h/w², p‴ = φ·(z·h + 1 − 2w − 2h(1 − 2x))/w³.
+      const w = x * (1 - x);
+      const z = beta[i]! + offset[i]! - (sameBias ? logitSame : Math.log(x / (1 - x)));
+      const a = Math.abs(z);
+      const e = Math.exp(-0.5 * a * a);
+      const tail = normalTailFromExp(a, e);
+      const pi = z > 0 ? 1 - tail : tail;
+      const phi = e * INV_SQRT_2PI;
+      const h = 1 - 2 * x - z;
+      const d1 = -phi / w;
+      const d2 = (phi * h) / (w * w);
       out[i] = pi;
+      slope[i] = d1;
+      bend[i] = d2;
       f += pi;
-      df -= normalPdf(z) / (x * (1 - x));
+      df += d1;
+      d2f += d2;
+      abs2 += Math.abs(d2);
+      abs3 += Math.abs((phi * (z * h + 1 - 2 * w - 2 * h * (1 - 2 * x))) / (w * w * w));
     }
     // `out` holds p at this τ; stop when the expected count is k to 1e-7 of a token.
-    if (Math.abs(f) < 1e-7 * k || hi - lo < 1e-15) break;
+    if (Math.abs(f) < tol || hi - lo < 1e-15) break;
     if (f > 0) lo = tau;
     else hi = tau;
-    const newton = df < 0 ? tau - f / df : NaN;
-    tau = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    const newton = df < 0 ? -f / df : NaN;
+    if (tau + newton > lo && tau + newton < hi) {
+      if (0.5 * abs2 * newton * newton < tol) {
+        for (let i = 0; i < E; i++) out[i] = Math.min(1, Math.max(0, out[i]! + slope[i]! * newton));
+        return tau + newton;
+      }
+      // The quadratic model's root near the Newton step (one fixed-point pass of s = −f / (f′ + ½f″s)).
+      const s = -f / (df + 0.5 * d2f * newton);
+      const residual = Math.abs(f + s * (df + 0.5 * d2f * s));
+      if (tau + s > lo && tau + s < hi && residual + (abs3 * Math.abs(s * s * s)) / 6 < tol) {
+        for (let i = 0; i < E; i++) out[i] = Math.min(1, Math.max(0, out[i]! + s * (slope[i]! + 0.5 * bend[i]! * s)));
+        return tau + s;
+      }
+      tau += newton;
+    } else tau = (lo + hi) / 2;
   }
   return evaluated;
 }
@@ -111,56 +169,95 @@ export function maxVio(loads: ArrayLike<number>): number {
   return sum === 0 ? 0 : max / (sum / loads.length) - 1;
 }
 
+// The per-batch loops over the experts live in small functions of their own: the simulation runs once
+// per process, and V8 optimizes a small function within a few calls, where a long loop inline in the
+// driver would wait for on-stack replacement of the whole driver.
+
+/** c_i = max(0, T·p_i + √(T·p_i·(1 − p_i))·z_i): a batch's binomial loads, normal approximation; returns Σc. */
+function batchLoads(p: Float64Array, z: Float64Array, T: number, c: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    const pi = p[i]!;
+    const ci = Math.max(0, T * pi + Math.sqrt(T * pi * (1 - pi)) * z[i]!);
+    c[i] = ci;
+    sum += ci;
+  }
+  return sum;
+}
+
+/** LFB's update: b_i += u · sign(c̄ − c_i). */
+function biasStep(bias: Float64Array, c: Float64Array, mean: number, rate: number): void {
+  for (let i = 0; i < bias.length; i++) bias[i]! += rate * Math.sign(mean - c[i]!);
+}
+
+/** The auxiliary-loss-style update: a_i −= α · (c_i / c̄ − 1). */
+function auxStep(offset: Float64Array, c: Float64Array, mean: number, alpha: number): void {
+  for (let i = 0; i < offset.length; i++) offset[i]! -= alpha * (c[i]! / mean - 1);
+}
+
+/** x += s·y. */
+function addScaled(x: Float64Array, y: Float64Array, s: number): void {
+  for (let i = 0; i < x.length; i++) x[i]! += s * y[i]!;
+}
+
 /**
  * Runs one controller for `steps` batches. The popularity path and the batch noise come from streams
  * derived from the seed alone, so every controller sees the same routing (common random numbers).
  */
 export const simulateBalance: (spec: BalanceSimSpec, controller: Controller) => BalanceTrace = memoizeSimulation(runBalance);
 
-/** The uncached simulation (simulateBalance memoizes it). */
+/** Several controllers on the same routing, memoized: what the balance pass calls. */
+export const simulateBalanceAll: (spec: BalanceSimSpec, controllers: readonly Controller[]) => BalanceTrace[] = memoizeSimulation(runBalanceAll);
+
+/** The uncached simulation of one controller (simulateBalance memoizes it). */
 export function runBalance(spec: BalanceSimSpec, controller: Controller): BalanceTrace {
+  return runBalanceAll(spec, [controller])[0]!;
+}
+
+/**
+ * The uncached simulation of several controllers in lockstep: each step draws the batch noise and the
+ * popularity drift once for all of them. Every controller consumes the same draws in the same order
+ * as when run alone, so its trace is the same bytes as runBalance's.
+ */
+export function runBalanceAll(spec: BalanceSimSpec, controllers: readonly Controller[]): BalanceTrace[] {
   const { experts: E, topK: k, tokens: T, steps } = spec;
   const root = new Rng(spec.seed);
-  const popularity = root.derive(1);
   const driftRng = root.derive(2);
   const noise = root.derive(3);
-  const beta = Float64Array.from({ length: E }, () => spec.skew * popularity.normal());
-  const offset = new Float64Array(E);
-  const bias = new Float64Array(E);
+  const beta = initialPopularity(spec);
   const p = new Float64Array(E);
   const c = new Float64Array(E);
-  const trace = new Float64Array(steps);
-  let tau: number | undefined;
+  const z = new Float64Array(E);
+  const runs = controllers.map((controller) => ({ controller, offset: new Float64Array(E), bias: new Float64Array(E), tau: undefined as number | undefined, trace: new Float64Array(steps) }));
   for (let t = 0; t < steps; t++) {
-    tau = solveThreshold(beta, offset, bias, k, p, tau);
-    let sum = 0;
-    for (let i = 0; i < E; i++) {
-      c[i] = Math.max(0, T * p[i]! + Math.sqrt(T * p[i]! * (1 - p[i]!)) * noise.normal());
-      sum += c[i]!;
+    noise.fillGaussian(z);
+    for (const run of runs) {
+      const { controller, offset, bias } = run;
+      run.tau = solveThreshold(beta, offset, bias, k, p, run.tau);
+      const mean = batchLoads(p, z, T, c) / E;
+      run.trace[t] = maxVio(c);
+      if (controller.kind === 'bias') biasStep(bias, c, mean, controller.rate);
+      else if (controller.kind === 'aux' && mean > 0) auxStep(offset, c, mean, controller.alpha);
     }
-    const mean = sum / E;
-    trace[t] = maxVio(c);
-    if (controller.kind === 'bias') {
-      for (let i = 0; i < E; i++) bias[i]! += controller.rate * Math.sign(mean - c[i]!);
-    } else if (controller.kind === 'aux' && mean > 0) {
-      for (let i = 0; i < E; i++) offset[i]! -= controller.alpha * (c[i]! / mean - 1);
-    }
-    for (let i = 0; i < E; i++) beta[i]! += spec.drift * driftRng.normal();
+    driftRng.fillGaussian(z);
+    addScaled(beta, z, spec.drift);
   }
-  const tail = trace.subarray(Math.floor((steps * 3) / 4));
-  const steady = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
-  let shift = 0;
-  for (let i = 0; i < E; i++) shift += Math.abs(offset[i]!);
-  return {
-    controller,
-    maxVio: trace,
-    steadyMaxVio: steady,
-    firstWithin: (tol) => {
-      const i = trace.findIndex((v) => v <= tol);
-      return i < 0 ? null : i;
-    },
-    gateShift: shift / E,
-  };
+  return runs.map(({ controller, offset, trace }): BalanceTrace => {
+    const tail = trace.subarray(Math.floor((steps * 3) / 4));
+    const steady = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+    let shift = 0;
+    for (let i = 0; i < E; i++) shift += Math.abs(offset[i]!);
+    return {
+      controller,
+      maxVio: trace,
+      steadyMaxVio: steady,
+      firstWithin: (tol) => {
+        const i = trace.findIndex((v) => v <= tol);
+        return i < 0 ? null : i;
+      },
+      gateShift: shift / E,
+    };
+  });
 }
 
 /** The (1 − k/E) quantile of a standard normal: where the top-k threshold sits in ε for an average expert. */
@@ -201,8 +298,10 @@ export function biasSwing(beta: ArrayLike<number>, experts: number, topK: number
   return (rate * worst) / (topK / experts);
 }
 
-/** The initial popularity offsets of a spec (the same draw simulateBalance starts from). */
+/** The initial popularity offsets of a spec, β_i(0) = skew · Z_i (the draw the simulation starts from). */
 export function initialPopularity(spec: BalanceSimSpec): Float64Array {
-  const popularity = new Rng(spec.seed).derive(1);
-  return Float64Array.from({ length: spec.experts }, () => spec.skew * popularity.normal());
+  const beta = new Float64Array(spec.experts);
+  new Rng(spec.seed).derive(1).fillGaussian(beta);
+  for (let i = 0; i < beta.length; i++) beta[i] = spec.skew * beta[i]!;
+  return beta;
 }

@@ -13,7 +13,13 @@
  * scores (its top score for a softmax router, V2's device-limited routing); the best `choose` groups
  * are kept; a node limit M keeps the M nodes whose kept experts score best by the same rule; then the
  * top-k of what is left. Traffic per token follows src/cost/routing.ts: one IB transfer per remote
- * node reached, NVLink forwarding to every other reached GPU but the rail-aligned one.
+ * node reached, NVLink forwarding to every other reached GPU but the rail-aligned one — averaged over
+ * the source GPU in closed form (Accumulator), not sampled.
+ *
+ * Cost: 2,048 tokens × 256 experts per V3 deployment, in every `kasc check`. Normals come from the
+ * ziggurat (Rng.fillGaussian); the gate ranks logits (the sigmoid is applied only to the one or two
+ * scores a group or node sums); each expert is ranked once per token, into the top-k of its block
+ * (the experts of one group on one node), and every list the gate needs merges those.
  */
 import { memoizeSimulation, Rng } from '../util/rng.js';
 
@@ -51,57 +57,143 @@ export interface MonteCarloRouting {
   readonly byLimit: readonly (RoutingStats | null)[];
 }
 
-/** Inserts (score, expert) into a list sorted by descending score, keeping at most `cap` entries. */
-function insertTop(scores: Float64Array, list: number[], e: number, cap: number): void {
-  const s = scores[e]!;
-  if (list.length === cap && s <= scores[list[cap - 1]!]!) return;
-  let i = list.length < cap ? list.length : cap - 1;
-  if (list.length < cap) list.push(e);
-  while (i > 0 && scores[list[i - 1]!]! < s) {
-    list[i] = list[i - 1]!;
-    i--;
+/**
+ * A score-descending list of at most `cap` experts, in typed arrays: `idx[0..n)` and their logits
+ * `val[0..n)`. The gate ranks by the sigmoid of the logits, which is monotone, so lists rank logits.
+ */
+class TopList {
+  readonly idx: Int32Array;
+  readonly val: Float64Array;
+  n = 0;
+
+  constructor(readonly cap: number) {
+    this.idx = new Int32Array(cap);
+    this.val = new Float64Array(cap);
   }
-  list[i] = e;
-}
 
-/** Merges two score-descending expert lists into the top `cap`. */
-function mergeTop(scores: Float64Array, a: readonly number[], b: readonly number[], cap: number): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < cap && (i < a.length || j < b.length)) {
-    if (j >= b.length || (i < a.length && scores[a[i]!]! >= scores[b[j]!]!)) out.push(a[i++]!);
-    else out.push(b[j++]!);
+  /** Inserts expert e with logit v (ties keep the earlier entry first). */
+  insert(e: number, v: number): void {
+    const cap = this.cap;
+    let i = this.n;
+    if (i === cap) {
+      if (v <= this.val[cap - 1]!) return;
+      i = cap - 1;
+    } else this.n++;
+    const idx = this.idx;
+    const val = this.val;
+    while (i > 0 && val[i - 1]! < v) {
+      idx[i] = idx[i - 1]!;
+      val[i] = val[i - 1]!;
+      i--;
+    }
+    idx[i] = e;
+    val[i] = v;
   }
-  return out;
+
+  /** This list ← the top `cap` of a and b merged (ties prefer a); `this` must be neither. */
+  merge(a: TopList, b: TopList): void {
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    const cap = this.cap;
+    while (n < cap && (i < a.n || j < b.n)) {
+      if (j >= b.n || (i < a.n && a.val[i]! >= b.val[j]!)) {
+        this.idx[n] = a.idx[i]!;
+        this.val[n++] = a.val[i++]!;
+      } else {
+        this.idx[n] = b.idx[j]!;
+        this.val[n++] = b.val[j++]!;
+      }
+    }
+    this.n = n;
+  }
+
+  /** Inserts the entries of a score-descending list, stopping at the first one this list rejects. */
+  insertAll(src: TopList): void {
+    const cap = this.cap;
+    for (let s = 0; s < src.n; s++) {
+      const v = src.val[s]!;
+      if (this.n === cap && v <= this.val[cap - 1]!) return;
+      this.insert(src.idx[s]!, v);
+    }
+  }
+
+  /** The gate's score of a group or node from its list: the sum of its top-2 sigmoid scores, or its top one. */
+  unitScore(rule: 'sum2' | 'max'): number {
+    if (this.n === 0) return -Infinity;
+    const s0 = 1 / (1 + Math.exp(-this.val[0]!));
+    return rule === 'max' || this.n === 1 ? s0 : s0 + 1 / (1 + Math.exp(-this.val[1]!));
+  }
 }
 
-/** Score of a group or node from its score-descending expert list. */
-function unitScore(scores: Float64Array, top: readonly number[], rule: 'sum2' | 'max'): number {
-  if (top.length === 0) return -Infinity;
-  return rule === 'max' || top.length === 1 ? scores[top[0]!]! : scores[top[0]!]! + scores[top[1]!]!;
+/**
+ * list ← the top `list.cap` experts of start..end−1 by logit β_e + z_e (TopList.insert, inlined: this
+ * sees every expert of every token, and is kept small so that V8 optimizes it within a few tokens).
+ */
+function rankBlock(list: TopList, beta: Float64Array, z: Float64Array, start: number, end: number): void {
+  const idx = list.idx;
+  const val = list.val;
+  const cap = list.cap;
+  let n = 0;
+  let floor = -Infinity;
+  for (let e = start; e < end; e++) {
+    const v = beta[e]! + z[e]!;
+    if (v <= floor) continue;
+    let i = n < cap ? n++ : cap - 1;
+    while (i > 0 && val[i - 1]! < v) {
+      idx[i] = idx[i - 1]!;
+      val[i] = val[i - 1]!;
+      i--;
+    }
+    idx[i] = e;
+    val[i] = v;
+    if (n === cap) floor = val[cap - 1]!;
+  }
+  list.n = n;
 }
 
+/** Sorts `order[0..n)` by descending `score`, ties by index (insertion sort: n is a node or group count). */
+function sortByScore(order: Int32Array, score: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 1; i < n; i++) {
+    const u = order[i]!;
+    const s = score[u]!;
+    let j = i;
+    while (j > 0 && score[order[j - 1]!]! < s) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = u;
+  }
+}
+
+/**
+ * Sums over the sampled tokens of one gate. The source GPU is uniform over the N·g GPUs of the group
+ * and independent of the scores, so the source-dependent figures are averaged over it exactly instead
+ * of sampled (Rao–Blackwell: same means, less variance): a token reaching D nodes and G GPUs has
+ *     E[remote nodes] = D·(1 − 1/N),  E[remote GPUs] = G·(1 − 1/N),  E[NVLink transfers] = G·(1 − 1/g)
+ * (a reached GPU needs an NVLink hop unless it is the source's rail: the same local index, chance 1/g,
+ * whether it is on the source's node or reached over IB).
+ */
 class Accumulator {
-  distinctNodes = 0;
-  remoteNodes = 0;
-  distinctGpus = 0;
-  remoteGpus = 0;
-  nvlink = 0;
+  nodes = 0;
+  gpus = 0;
+  hits = 0;
   maxNodes = 0;
-  recall = 0;
   feasible = true;
 
-  stats(samples: number): RoutingStats | null {
+  stats(samples: number, topK: number, nodes: number, ranksPerNode: number): RoutingStats | null {
     if (!this.feasible) return null;
+    const distinctNodes = this.nodes / samples;
+    const distinctGpus = this.gpus / samples;
     return {
-      distinctNodes: this.distinctNodes / samples,
-      remoteNodes: this.remoteNodes / samples,
-      distinctGpus: this.distinctGpus / samples,
-      remoteGpus: this.remoteGpus / samples,
-      nvlinkTransfers: this.nvlink / samples,
+      distinctNodes,
+      remoteNodes: distinctNodes * (1 - 1 / nodes),
+      distinctGpus,
+      remoteGpus: distinctGpus * (1 - 1 / nodes),
+      nvlinkTransfers: distinctGpus * (1 - 1 / ranksPerNode),
       maxNodesSeen: this.maxNodes,
-      recall: this.recall / samples,
+      recall: this.hits / (topK * samples),
     };
   }
 }
@@ -117,18 +209,43 @@ export function runRouting(layout: RoutingLayout, skew: number, samples: number,
   const { experts: E, topK: k, nodes: N, ranksPerNode: g } = layout;
   const perRank = E / layout.epRanks;
   const rankOf = (e: number) => Math.floor(e / perRank);
-  const nodeOf = (e: number) => Math.floor(rankOf(e) / g);
-  const expertNode = Int32Array.from({ length: E }, (_, e) => nodeOf(e));
+  const expertNode = Int32Array.from({ length: E }, (_, e) => Math.floor(rankOf(e) / g));
   const expertRank = Int32Array.from({ length: E }, (_, e) => rankOf(e));
-  const groupSize = layout.groups ? E / layout.groups.count : E;
+  const limitGroups = layout.groups !== null && layout.groups.choose < layout.groups.count;
+  const groupCount = layout.groups ? layout.groups.count : 1;
+  const groupSize = E / groupCount;
+  const choose = limitGroups ? layout.groups!.choose : groupCount;
+  const rule = layout.groupScore;
+
+  // Blocks: the runs of experts on one node and in one group (groups and nodes are both contiguous
+  // runs of experts). Every list the gate needs (top-k overall, top-2 of a group, top-k of a node's
+  // allowed experts) is the top of a union of whole blocks, so each token ranks every expert once,
+  // into its block's top-k, and the rest merges those short lists.
+  const blockStart: number[] = [];
+  const blockGroup: number[] = [];
+  const blockNode: number[] = [];
+  for (let e = 0; e < E; e++) {
+    const gi = Math.floor(e / groupSize);
+    const n = expertNode[e]!;
+    if (e === 0 || gi !== blockGroup[blockGroup.length - 1] || n !== blockNode[blockNode.length - 1]) {
+      blockStart.push(e);
+      blockGroup.push(gi);
+      blockNode.push(n);
+    }
+  }
+  const B = blockStart.length;
+  blockStart.push(E);
+  const blockTop = Array.from({ length: B }, () => new TopList(k));
 
   const root = new Rng(seed);
   const popularity = root.derive(1);
-  const beta = Float64Array.from({ length: E }, () => skew * popularity.normal());
+  const beta = new Float64Array(E);
+  popularity.fillGaussian(beta);
+  for (let e = 0; e < E; e++) beta[e] = skew * beta[e]!;
   const tokenRng = root.derive(2);
-  const sourceRng = root.derive(3);
 
-  const scores = new Float64Array(E);
+  // Router logits β_e + Z_te: the gate's sigmoid is applied only where scores are summed (unitScore).
+  const logits = new Float64Array(E);
   const nodeStamp = new Int32Array(N).fill(-1);
   const gpuStamp = new Int32Array(layout.epRanks).fill(-1);
   const inPlain = new Int32Array(E).fill(-1);
@@ -137,101 +254,98 @@ export function runRouting(layout: RoutingLayout, skew: number, samples: number,
   const plainAcc = new Accumulator();
   const limitAcc = Array.from({ length: N }, () => new Accumulator());
 
-  const measure = (sel: readonly number[], acc: Accumulator, srcNode: number, srcLocal: number, token: number) => {
+  // Nodes and GPUs a selection reaches, and how many of the unrestricted top-k it kept.
+  let reachedNodes = 0;
+  let reachedGpus = 0;
+  let kept = 0;
+  const reach = (sel: TopList, token: number) => {
     stamp++;
     let nodes = 0;
-    let remote = 0;
     let gpus = 0;
-    let remoteGpus = 0;
-    let nvlink = 0;
     let hits = 0;
-    const srcGpu = srcNode * g + srcLocal;
-    for (const e of sel) {
+    for (let s = 0; s < sel.n; s++) {
+      const e = sel.idx[s]!;
       if (inPlain[e] === token) hits++;
       const n = expertNode[e]!;
       if (nodeStamp[n] !== stamp) {
         nodeStamp[n] = stamp;
         nodes++;
-        if (n !== srcNode) remote++;
       }
       const r = expertRank[e]!;
       if (gpuStamp[r] !== stamp) {
         gpuStamp[r] = stamp;
         gpus++;
-        if (n !== srcNode) {
-          remoteGpus++;
-          if (r % g !== srcLocal) nvlink++;
-        } else if (r !== srcGpu) nvlink++;
       }
     }
-    acc.distinctNodes += nodes;
-    acc.remoteNodes += remote;
-    acc.distinctGpus += gpus;
-    acc.remoteGpus += remoteGpus;
-    acc.nvlink += nvlink;
-    acc.maxNodes = Math.max(acc.maxNodes, nodes);
-    acc.recall += hits / k;
+    reachedNodes = nodes;
+    reachedGpus = gpus;
+    kept = hits;
+  };
+  const add = (acc: Accumulator) => {
+    acc.nodes += reachedNodes;
+    acc.gpus += reachedGpus;
+    acc.hits += kept;
+    if (reachedNodes > acc.maxNodes) acc.maxNodes = reachedNodes;
   };
 
-  const groupCount = layout.groups ? layout.groups.count : 1;
-  const allowedGroup = new Uint8Array(groupCount);
+  const groupTop = Array.from({ length: groupCount }, () => new TopList(2));
   const groupScores = new Float64Array(groupCount);
-  const groupOrder: number[] = Array.from({ length: groupCount }, (_, i) => i);
-  const pair: number[] = [];
-  const nodeTop: number[][] = Array.from({ length: N }, () => []);
+  const groupOrder = new Int32Array(groupCount);
+  const allowedGroup = new Uint8Array(groupCount).fill(1);
+  const nodeTop = Array.from({ length: N }, () => new TopList(k));
   const nodeScores = new Float64Array(N);
-  const nodeOrder: number[] = Array.from({ length: N }, (_, i) => i);
-  const plain: number[] = [];
+  const nodeOrder = new Int32Array(N);
+  const plain = new TopList(k);
+  let cur = new TopList(k);
+  let next = new TopList(k);
 
   for (let t = 0; t < samples; t++) {
-    for (let e = 0; e < E; e++) scores[e] = 1 / (1 + Math.exp(-(beta[e]! + tokenRng.normal())));
-    const srcNode = sourceRng.int(N);
-    const srcLocal = sourceRng.int(g);
+    tokenRng.fillGaussian(logits);
+
+    for (let b = 0; b < B; b++) rankBlock(blockTop[b]!, beta, logits, blockStart[b]!, blockStart[b + 1]!);
 
     // Unrestricted top-k.
-    plain.length = 0;
-    for (let e = 0; e < E; e++) insertTop(scores, plain, e, k);
-    for (const e of plain) inPlain[e] = t;
-    measure(plain, plainAcc, srcNode, srcLocal, t);
+    plain.n = 0;
+    for (let b = 0; b < B; b++) plain.insertAll(blockTop[b]!);
+    for (let s = 0; s < plain.n; s++) inPlain[plain.idx[s]!] = t;
+    reach(plain, t);
+    add(plainAcc);
 
     // Group limit: keep the best `choose` groups.
-    allowedGroup.fill(1);
-    if (layout.groups && layout.groups.choose < layout.groups.count) {
-      for (let gi = 0; gi < layout.groups.count; gi++) {
-        pair.length = 0;
-        for (let e = gi * groupSize; e < (gi + 1) * groupSize; e++) insertTop(scores, pair, e, 2);
-        groupScores[gi] = unitScore(scores, pair, layout.groupScore);
-        groupOrder[gi] = gi;
-      }
-      groupOrder.sort((a, b) => groupScores[b]! - groupScores[a]! || a - b);
+    if (limitGroups) {
+      for (let gi = 0; gi < groupCount; gi++) groupTop[gi]!.n = 0;
+      for (let b = 0; b < B; b++) groupTop[blockGroup[b]!]!.insertAll(blockTop[b]!);
+      for (let gi = 0; gi < groupCount; gi++) groupScores[gi] = groupTop[gi]!.unitScore(rule);
+      sortByScore(groupOrder, groupScores, groupCount);
       allowedGroup.fill(0);
-      for (let i = 0; i < layout.groups.choose; i++) allowedGroup[groupOrder[i]!] = 1;
+      for (let i = 0; i < choose; i++) allowedGroup[groupOrder[i]!] = 1;
     }
 
     // Each node's best k allowed experts, and the node order by the gate's rule.
-    for (const top of nodeTop) top.length = 0;
-    for (let e = 0; e < E; e++) {
-      if (!allowedGroup[layout.groups ? Math.floor(e / groupSize) : 0]) continue;
-      insertTop(scores, nodeTop[expertNode[e]!]!, e, k);
-    }
-    for (let n = 0; n < N; n++) {
-      nodeScores[n] = unitScore(scores, nodeTop[n]!, layout.groupScore);
-      nodeOrder[n] = n;
-    }
-    nodeOrder.sort((a, b) => nodeScores[b]! - nodeScores[a]! || a - b);
+    for (let n = 0; n < N; n++) nodeTop[n]!.n = 0;
+    for (let b = 0; b < B; b++) if (allowedGroup[blockGroup[b]!]) nodeTop[blockNode[b]!]!.insertAll(blockTop[b]!);
+    for (let n = 0; n < N; n++) nodeScores[n] = nodeTop[n]!.unitScore(rule);
+    sortByScore(nodeOrder, nodeScores, N);
 
-    // Node limit M = 1..N on the same scores.
-    let cur: number[] = [];
+    // Node limit M = 1..N on the same scores. A node with no allowed expert leaves the selection as it was.
+    cur.n = 0;
     for (let m = 1; m <= N; m++) {
-      cur = mergeTop(scores, cur, nodeTop[nodeOrder[m - 1]!]!, k);
+      const top = nodeTop[nodeOrder[m - 1]!]!;
       const acc = limitAcc[m - 1]!;
+      if (top.n > 0) {
+        next.merge(cur, top);
+        const swap = cur;
+        cur = next;
+        next = swap;
+        if (cur.n === k) reach(cur, t);
+      }
       if (!acc.feasible) continue;
-      if (cur.length < k) {
+      if (cur.n < k) {
         acc.feasible = false;
         continue;
       }
-      measure(cur, acc, srcNode, srcLocal, t);
+      add(acc);
     }
   }
-  return { unrestricted: plainAcc.stats(samples)!, byLimit: limitAcc.map((a) => a.stats(samples)) };
+  return { unrestricted: plainAcc.stats(samples, k, N, g)!, byLimit: limitAcc.map((a) => a.stats(samples, k, N, g)) };
 }

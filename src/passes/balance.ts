@@ -7,7 +7,7 @@
  */
 import type { Moe } from '../ir/model.js';
 import { report } from '../diagnostics/codes.js';
-import { biasStepsToBalance, biasSwing, initialPopularity, simulateBalance, type BalanceSimSpec, type Controller } from '../cost/balance-sim.js';
+import { biasStepsToBalance, biasSwing, initialPopularity, simulateBalanceAll, type BalanceSimSpec, type Controller } from '../cost/balance-sim.js';
 import { int, percent } from '../emit/report/format.js';
 import { deploymentSpan, type DeploymentPass } from './pass.js';
 
@@ -58,8 +58,9 @@ export const balancePass: DeploymentPass<BalanceResult> = {
     const controllers: Controller[] = [{ kind: 'none' }];
     if (b.kind === 'bias_update') controllers.push({ kind: 'bias', rate: b.rate }, { kind: 'aux', alpha: b.rate });
     if (b.kind === 'aux_loss') controllers.push({ kind: 'aux', alpha: b.alpha });
-    const results = controllers.map((c): ControllerResult => {
-      const tr = simulateBalance(spec, c);
+    const traces = simulateBalanceAll(spec, controllers);
+    const results = controllers.map((c, i): ControllerResult => {
+      const tr = traces[i]!;
       const first = tr.firstWithin(s.tolerance);
       return {
         method: METHOD[c.kind],

@@ -21,9 +21,35 @@ export function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Φ(x) = erfc(−x/√2) / 2. */
+/** 1 / √(2π). */
+export const INV_SQRT_2PI = 0.3989422804014327;
+
+/**
+ * The lower tail Φ(−a) for a ≥ 0, given e = exp(−a²/2) (so a caller that also needs the density
+ * φ(a) = e / √(2π) pays one exp for both). Hart's double-precision rational approximation (J. F. Hart
+ * et al., "Computer Approximations", 1968, #5666) below a = 5√2, Laplace's continued fraction above,
+ * in the form of G. West, "Better approximations to cumulative normal functions", Wilmott 2005.
+ * Checked against mpmath (40 digits) at a = 0, 0.01, …, 37: absolute error below 1.3e−16, relative
+ * error of the tail below 9e−9 (the erfc fit above: 4.1e−8 absolute, 1.1e−7 relative).
+ */
+export function normalTailFromExp(a: number, e: number): number {
+  if (a < 7.07106781186547) {
+    const num = ((((((0.0352624965998911 * a + 0.700383064443688) * a + 6.37396220353165) * a + 33.912866078383) * a + 112.079291497871) * a + 221.213596169931) * a + 220.206867912376);
+    const den = (((((((0.0883883476483184 * a + 1.75566716318264) * a + 16.064177579207) * a + 86.7807322029461) * a + 296.564248779674) * a + 637.333633378831) * a + 793.826512519948) * a + 440.413735824752);
+    return (e * num) / den;
+  }
+  if (a > 37) return 0;
+  return e / (a + 1 / (a + 2 / (a + 3 / (a + 4 / (a + 0.65))))) / 2.506628274631;
+}
+
+/**
+ * Φ(x) to 1.3e−16 absolute (normalTailFromExp). It replaced erfc(−x/√2)/2 (4.1e−8 absolute): more
+ * accurate and one exp cheaper where the density is needed too (the balancing simulation).
+ */
 export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
+  const a = Math.abs(x);
+  const t = normalTailFromExp(a, Math.exp(-0.5 * a * a));
+  return x > 0 ? 1 - t : t;
 }
 
 /**

@@ -3,6 +3,7 @@ import { binomialRatio, expectedDistinctUnits, expectedNvlinkTransfers, expected
 import { runRouting, simulateRouting, type RoutingLayout } from '../../src/cost/routing-monte-carlo.js';
 import type { RoutingResult } from '../../src/passes/routing.js';
 import { renderReportJson } from '../../src/emit/report/json.js';
+import { Rng } from '../../src/util/rng.js';
 import { codes, compileText, SMALL_HARDWARE } from './fixtures.js';
 
 const V3_LAYOUT: RoutingLayout = { experts: 256, topK: 8, epRanks: 64, ranksPerNode: 8, nodes: 8, groups: null, groupScore: 'sum2' };
@@ -81,6 +82,90 @@ describe('Monte Carlo routing', () => {
     const mc = simulateRouting({ experts: 32, topK: 10, epRanks: 32, ranksPerNode: 8, nodes: 4, groups: null, groupScore: 'sum2' }, 0, 50, 1);
     expect(mc.byLimit[0]).toBeNull();
     expect(mc.byLimit[1]).not.toBeNull();
+  });
+
+  it('matches a direct implementation of the gate on the same draws', () => {
+    // The reference: sigmoid scores, full sorts, every source GPU enumerated; the simulation ranks
+    // logits in per-block lists and averages over the source GPU in closed form.
+    const layouts: RoutingLayout[] = [
+      { ...V3_LAYOUT, groups: { count: 8, choose: 4 } },
+      { ...V3_LAYOUT, groups: { count: 16, choose: 3 }, groupScore: 'max' },
+      { experts: 96, topK: 4, epRanks: 32, ranksPerNode: 8, nodes: 4, groups: { count: 3, choose: 2 }, groupScore: 'sum2' },
+      { experts: 60, topK: 6, epRanks: 20, ranksPerNode: 8, nodes: 3, groups: null, groupScore: 'sum2' },
+    ];
+    for (const layout of layouts) {
+      const samples = 200;
+      const mc = runRouting(layout, 0.7, samples, 9);
+      const { experts: E, topK: k, nodes: N, ranksPerNode: g } = layout;
+      const rankOf = (e: number) => Math.floor(e / (E / layout.epRanks));
+      const nodeOf = (e: number) => Math.floor(rankOf(e) / g);
+      const root = new Rng(9);
+      const beta = new Float64Array(E);
+      root.derive(1).fillGaussian(beta);
+      const tokens = root.derive(2);
+      const z = new Float64Array(E);
+      const sums = Array.from({ length: N + 1 }, () => ({ nodes: 0, remote: 0, gpus: 0, remoteGpus: 0, nvlink: 0, hits: 0, max: 0, ok: true }));
+      const sig = (x: number) => 1 / (1 + Math.exp(-x));
+      const byScore = (s: Float64Array) => (a: number, b: number) => s[b]! - s[a]! || a - b;
+      const unit = (s: Float64Array, members: number[]) => {
+        const top = members.slice().sort(byScore(s));
+        if (top.length === 0) return -Infinity;
+        return layout.groupScore === 'max' || top.length === 1 ? s[top[0]!]! : s[top[0]!]! + s[top[1]!]!;
+      };
+      for (let t = 0; t < samples; t++) {
+        tokens.fillGaussian(z);
+        const s = Float64Array.from({ length: E }, (_, e) => sig(beta[e]! * 0.7 + z[e]!));
+        const all = Array.from({ length: E }, (_, e) => e);
+        const plain = all.slice().sort(byScore(s)).slice(0, k);
+        const groupSize = layout.groups ? E / layout.groups.count : E;
+        let allowed = all;
+        if (layout.groups && layout.groups.choose < layout.groups.count) {
+          const gs = Array.from({ length: layout.groups.count }, (_, gi) => unit(s, all.filter((e) => Math.floor(e / groupSize) === gi)));
+          const keep = new Set(Array.from({ length: layout.groups.count }, (_, gi) => gi).sort(byScore(Float64Array.from(gs))).slice(0, layout.groups.choose));
+          allowed = all.filter((e) => keep.has(Math.floor(e / groupSize)));
+        }
+        const ns = Float64Array.from({ length: N }, (_, n) => unit(s, allowed.filter((e) => nodeOf(e) === n).sort(byScore(s)).slice(0, k)));
+        const nodeOrder = Array.from({ length: N }, (_, n) => n).sort(byScore(ns));
+        const measure = (sel: number[], acc: (typeof sums)[number]) => {
+          if (sel.length < k) return void (acc.ok = false);
+          const nodes = new Set(sel.map(nodeOf));
+          const gpus = new Set(sel.map(rankOf));
+          acc.nodes += nodes.size;
+          acc.gpus += gpus.size;
+          acc.hits += sel.filter((e) => plain.includes(e)).length;
+          acc.max = Math.max(acc.max, nodes.size);
+          // Every source GPU (srcNode, srcLocal), as src/cost/routing.ts counts transfers.
+          for (let sn = 0; sn < N; sn++) {
+            for (let sl = 0; sl < g; sl++) {
+              acc.remote += [...nodes].filter((n) => n !== sn).length / (N * g);
+              for (const r of gpus) {
+                const n = Math.floor(r / g);
+                if (n !== sn) acc.remoteGpus += 1 / (N * g);
+                if (n !== sn ? r % g !== sl : r !== sn * g + sl) acc.nvlink += 1 / (N * g);
+              }
+            }
+          }
+        };
+        measure(plain, sums[0]!);
+        for (let m = 1; m <= N; m++) {
+          const nodesKept = new Set(nodeOrder.slice(0, m));
+          measure(allowed.filter((e) => nodesKept.has(nodeOf(e))).sort(byScore(s)).slice(0, k), sums[m]!);
+        }
+      }
+      const expectStats = (got: ReturnType<typeof runRouting>['unrestricted'] | null, acc: (typeof sums)[number]) => {
+        if (!acc.ok) return expect(got).toBeNull();
+        expect(got).not.toBeNull();
+        expect(got!.distinctNodes).toBeCloseTo(acc.nodes / samples, 10);
+        expect(got!.remoteNodes).toBeCloseTo(acc.remote / samples, 10);
+        expect(got!.distinctGpus).toBeCloseTo(acc.gpus / samples, 10);
+        expect(got!.remoteGpus).toBeCloseTo(acc.remoteGpus / samples, 10);
+        expect(got!.nvlinkTransfers).toBeCloseTo(acc.nvlink / samples, 10);
+        expect(got!.recall).toBeCloseTo(acc.hits / (k * samples), 10);
+        expect(got!.maxNodesSeen).toBe(acc.max);
+      };
+      expectStats(mc.unrestricted, sums[0]!);
+      mc.byLimit.forEach((x, i) => expectStats(x, sums[i + 1]!));
+    }
   });
 
   it('is deterministic for a seed and changes with it', () => {

@@ -15,10 +15,11 @@ set -euo pipefail
 
 say() { echo "ensure-system-packages: $*"; }
 
-# Debian package names (the same in Debian 12 and 13). libegl1/libgles2 are the GLVND dispatchers
-# Dawn dlopens (libEGL.so.1, libGLESv2.so.2); libegl-mesa0 is Mesa's EGL vendor (surfaceless
-# platform); libgl1-mesa-dri holds the llvmpipe driver.
-GL_PACKAGES=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri)
+# Debian package names (the same in Debian 12 and 13). libegl1/libgles2 are the GLVND dispatchers;
+# Dawn dlopens the unversioned names (libEGL.so, libGLESv2.so), which only the -dev packages provide
+# (libegl-dev, libgles-dev); libegl-mesa0 is Mesa's EGL vendor (surfaceless platform); libgl1-mesa-dri
+# holds the llvmpipe driver; libgbm1 is what Mesa's EGL loads for its platforms.
+GL_PACKAGES=(libegl1 libgles2 libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri libgbm1)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 

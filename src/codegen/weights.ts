@@ -8,6 +8,7 @@
  * (offsets relative to the byte after the header, tensors contiguous and in order, no holes), then the
  * data, row-major little-endian. We read F32, F16 and BF16 into f32 and write F32.
  */
+import { mulberry32 } from '../util/rng.js';
 import type { ModelIR } from '../ir/model.js';
 
 export interface Tensor {
@@ -86,17 +87,6 @@ export function weightCount(model: ModelIR): number {
   return tensorTable(model).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** A small, fast, seeded PRNG (mulberry32): same seed, same weights, on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Deterministic weights: matrices uniform in ±1/√fan_in (PyTorch's nn.Linear default bound), the

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireGpu, backendOrder, describeGpu, isCpuDriver, type GpuContext } from '../../src/gpu/device.js';
 import { runKernelOnce } from '../../src/gpu/kernel-runner.js';
 import { chooseMatmulConfig, generateMatmulWGSL, matmulDispatch } from '../../src/codegen/kernels/matmul.js';
-import { mulberry32 } from '../../src/codegen/weights.js';
+import { mulberry32 } from '../../src/util/rng.js';
 
 const gpu: GpuContext | Error = await acquireGpu().then(
   (g) => g,

@@ -13,20 +13,16 @@ import {
   type Dispatch,
   type GeneratedKernel,
   type KernelLimits,
+  decls,
   ceilDiv,
   f32Literal,
   floorPow2,
   header,
   isPositiveInt,
   layout,
-  paramsStruct,
   require,
-  storageDecl,
 } from './types.js';
 
-function decls(bindings: ReturnType<typeof layout>, params: readonly string[]): string {
-  return `${bindings.filter((b) => b.type !== 'uniform').map(storageDecl).join('\n')}\n${paramsStruct(params, bindings.length - 1)}`;
-}
 
 // ---------------------------------------------------------------- RoPE
 

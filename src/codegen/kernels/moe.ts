@@ -19,6 +19,7 @@ import {
   type Dispatch,
   type GeneratedKernel,
   type KernelLimits,
+  decls,
   KernelConfigError,
   ceilDiv,
   f32Literal,
@@ -26,14 +27,9 @@ import {
   header,
   isPositiveInt,
   layout,
-  paramsStruct,
   require,
-  storageDecl,
 } from './types.js';
 
-function decls(bindings: ReturnType<typeof layout>, params: readonly string[]): string {
-  return `${bindings.filter((b) => b.type !== 'uniform').map(storageDecl).join('\n')}\n${paramsStruct(params, bindings.length - 1)}`;
-}
 
 // ---------------------------------------------------------------- router
 

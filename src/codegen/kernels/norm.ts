@@ -7,15 +7,14 @@ import {
   type Dispatch,
   type GeneratedKernel,
   type KernelLimits,
+  decls,
   ceilDiv,
   f32Literal,
   floorPow2,
   header,
   isPositiveInt,
   layout,
-  paramsStruct,
   require,
-  storageDecl,
 } from './types.js';
 
 function rowWorkgroup(cols: number, limits: KernelLimits, cap: number): number {
@@ -25,10 +24,6 @@ function rowWorkgroup(cols: number, limits: KernelLimits, cap: number): number {
   return w;
 }
 
-function decls(bindings: ReturnType<typeof layout>, params: readonly string[]): string {
-  const storage = bindings.filter((b) => b.type !== 'uniform').map(storageDecl).join('\n');
-  return `${storage}\n${paramsStruct(params, bindings.length - 1)}`;
-}
 
 // ---------------------------------------------------------------- RMSNorm
 

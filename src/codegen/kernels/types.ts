@@ -128,3 +128,8 @@ export function layout(kernel: string, storage: readonly Omit<BindingSpec, 'bind
   if (params.length > 0) out.push({ binding: storage.length, name: 'params', type: 'uniform', element: 'params' });
   return out;
 }
+
+/** The WGSL declarations of a kernel's storage bindings and its Params uniform (the last binding). */
+export function decls(bindings: ReturnType<typeof layout>, params: readonly string[]): string {
+  return `${bindings.filter((b) => b.type !== 'uniform').map(storageDecl).join('\n')}\n${paramsStruct(params, bindings.length - 1)}`;
+}

@@ -15,9 +15,10 @@ import { registerEmit } from './commands/emit.js';
 import { registerFmt } from './commands/fmt.js';
 import { registerLsp } from './commands/lsp.js';
 import { registerPlace } from './commands/place.js';
+import { registerRun } from './commands/run.js';
 
 /** Every command, in the order `kasc --help` lists them. */
-const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport, registerFmt, registerLsp, registerPlace, registerImport, registerExport, registerEmit];
+const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport, registerFmt, registerLsp, registerPlace, registerImport, registerExport, registerEmit, registerRun];
 
 export async function main(argv: string[]): Promise<number> {
   let exit = 0;

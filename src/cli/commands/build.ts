@@ -5,8 +5,8 @@ import { renderReportMarkdown } from '../../emit/report/markdown.js';
 import { writeOutputsAtomically } from '../write.js';
 import { compileFile, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
 
-/** What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html. */
-const EMIT_KINDS = ['report', 'html'] as const;
+/** What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html, `wgsl` the kernels (wgsl/<model>/<kernel>.wgsl). */
+const EMIT_KINDS = ['report', 'html', 'wgsl'] as const;
 type EmitKind = (typeof EMIT_KINDS)[number];
 /**
  * report.html is opt-in: drawing its charts loads Vega (~0.2 s) and renders them (~0.3 s), several
@@ -34,7 +34,7 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
     .option('-o, --out <dir>', 'output directory (default: build/<file-stem>)')
     .option('--format <format>', 'diagnostics format: human or json', parseFormat, 'human' as Format)
     .option('-q, --quiet', 'print nothing on success')
-    .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
+    .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), `wgsl` (the model\'s WGSL kernels), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
     .action(async (file: string, opts: { out?: string; format: Format; quiet?: boolean; emit: EmitKind[] }) => {
       const r = compileFile(file, { json: opts.format === 'json', quiet: opts.quiet });
       if (printDiagnostics(r, opts.format) || !r.analysis) {
@@ -52,6 +52,17 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         // Loaded only here: the charts pull in Vega, which the other outputs do not need.
         const { renderReportHtml } = await import('../../emit/html/index.js');
         files['report.html'] = await renderReportHtml(reportJson(r.analysis, source));
+      }
+      if (opts.emit.includes('wgsl') && r.ir) {
+        const { emitWgsl } = await import('../../codegen/emit-wgsl.js');
+        try {
+          Object.assign(files, emitWgsl(r.ir.models, source));
+        } catch (e) {
+          if (!(e instanceof Error && e.name === 'KernelConfigError')) throw e;
+          process.stderr.write(`error: cannot generate the WGSL kernels: ${e.message}\n`);
+          setExit(1);
+          return;
+        }
       }
       writeOutputsAtomically(out, files);
       if (!opts.quiet) process.stdout.write(`wrote ${Object.keys(files).map((f) => path.join(out, f)).join(', ')}\n`);

@@ -17,7 +17,7 @@ import { chooseMatmulConfig, generateMatmulWGSL, matmulDispatch } from '../dist/
 import { chooseFp8GemmConfig, generateFp8GemmWGSL, fp8GemmDispatch } from '../dist/codegen/kernels/fp8-gemm.js';
 import { E4M3_WGSL } from '../dist/codegen/kernels/fp8.js';
 import { fp8BlockGemm, packE4M3, quantizeBlocks } from '../dist/codegen/reference/fp8.js';
-import { mulberry32 } from '../dist/codegen/weights.js';
+import { mulberry32 } from '../dist/util/rng.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);

@@ -1,22 +1,8 @@
 /** The placement pass: from a deployment's `placement { … }` block to its report section. */
 import { describe, expect, it } from 'vitest';
-import { codes, compileText } from './fixtures.js';
+import { codes, compileText, SMALL_HARDWARE } from './fixtures.js';
 
-const MODEL = `
-gpu G {
-  memory = 80 GB
-  bandwidth = 3.35 TB/s
-  peak { bf16 = 989 TFLOP/s  fp8 = 1979 TFLOP/s }
-}
-node N {
-  gpus = 8 x G
-  scaleup = nvlink { bandwidth = 160 GB/s }
-  nics = 8 x ib { bandwidth = 400 Gb/s }
-}
-cluster C {
-  nodes = 4 x N
-  network = fat_tree { radix = 64 }
-}
+const MODEL = `${SMALL_HARDWARE}
 model M {
   vocab = 1000
   hidden = 512

@@ -5,7 +5,6 @@
  */
 import { expect } from 'vitest';
 import { type GpuContext, acquireGpu } from '../../../src/gpu/device.js';
-import type { KernelLimits } from '../../../src/codegen/kernels/types.js';
 import { mulberry32 } from '../../../src/util/rng.js';
 
 export interface Gpu {
@@ -31,17 +30,8 @@ export function requireCtx(g: Gpu): GpuContext {
   return g.ctx;
 }
 
-export function deviceLimits(device: GPUDevice): KernelLimits {
-  const l = device.limits;
-  return {
-    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-    maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
-    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-  };
-}
+/** The kernel generators' view of a device's limits: the host's own function. */
+export { kernelLimits as deviceLimits } from '../../../src/codegen/host.js';
 
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const r = mulberry32(seed);

@@ -14,6 +14,7 @@
  * row e·maxTokens+i of the expert outputs that holds assignment (t, k). No atomics: the order is fixed.
  */
 import { MATMUL_TILINGS, matmulWorkgroupSize } from './matmul.js';
+import type { RouterParams } from '../reference/ops.js';
 import {
   type DeviceClass,
   type Dispatch,
@@ -33,14 +34,8 @@ import {
 
 // ---------------------------------------------------------------- router
 
-export interface RouterShape {
-  readonly experts: number;
-  readonly topK: number;
-  readonly groups: number;
-  readonly groupsChosen: number;
-  readonly score: 'sigmoid' | 'softmax';
-  readonly scale: number;
-  readonly normalize: boolean;
+/** The gate's parameters (shared with the CPU reference) and whether a selection bias is added. */
+export interface RouterShape extends RouterParams {
   readonly bias: boolean;
 }
 

@@ -5,6 +5,8 @@ import type { CompileResult } from '../passes/index.js';
 import type { DeploymentIR } from '../ir/deploy.js';
 import type { ModelIR } from '../ir/model.js';
 import { Lowerer } from '../ir/lower.js';
+import { compile } from '../passes/index.js';
+import { diskReader, displaySource, printDiagnostics, printPlainDiagnostics, type Format } from './shared.js';
 
 const list = (names: readonly string[]) => names.map((n) => '`' + n + '`').join(', ');
 
@@ -43,4 +45,31 @@ export function pickDeployment(r: CompileResult, file: string, name?: string, ki
   if (deps.length === 1) return { deployment: deps[0]! };
   if (deps.length === 0) return { error: diagnostic('declarationNotFound', { kind: 'deployment', name: '', file }, undefined, { help: 'declare a `train` or `serve` block' }) };
   return { error: diagnostic('declarationAmbiguous', { kind: 'deployment', file, names: list(deps.map((d) => d.name)), option: '--deployment NAME' }, undefined) };
+}
+
+/** What the model- and deployment-taking commands share: compile FILE from disk, print its diagnostics, pick. */
+function compileAnd<T>(file: string, format: Format, pick: (r: CompileResult, source: string) => T | { error: Diagnostic }): { r: CompileResult; picked: T } | undefined {
+  const r = compile(file, diskReader);
+  if (printDiagnostics(r, format) || !r.ir || !r.checked) return undefined;
+  const picked = pick(r, displaySource(file));
+  if (typeof picked === 'object' && picked !== null && 'error' in picked) {
+    printPlainDiagnostics([picked.error], r.source, format);
+    return undefined;
+  }
+  return { r, picked: picked as T };
+}
+
+/**
+ * Compiles FILE and picks its model (`--model NAME` or the only one), printing the diagnostics and
+ * the reason when there is none to work on: then the result is undefined and the command exits 1.
+ */
+export function compileAndPickModel(file: string, format: Format, name: string | undefined): { r: CompileResult; model: ModelIR } | undefined {
+  const got = compileAnd(file, format, (r, source) => pickModel(r, source, name));
+  return got && { r: got.r, model: got.picked.model };
+}
+
+/** As compileAndPickModel, for a deployment (of `kind` when the file has one of that kind). */
+export function compileAndPickDeployment(file: string, format: Format, name: string | undefined, kind?: DeploymentIR['kind']): { r: CompileResult; deployment: DeploymentIR } | undefined {
+  const got = compileAnd(file, format, (r, source) => pickDeployment(r, source, name, kind));
+  return got && { r: got.r, deployment: got.picked.deployment };
 }

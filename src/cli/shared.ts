@@ -40,8 +40,11 @@ export function printDiagnostics(r: CompileResult, format: Format): boolean {
 }
 
 /** Prints diagnostics that come without a compile (interop: a config.json, a pick by name) to stderr. */
-export function printPlainDiagnostics(items: readonly Diagnostic[], source: CompileResult['source'] = () => undefined): boolean {
-  if (items.length) process.stderr.write(renderDiagnostics([...items], source, styleFor(process.stderr)));
+export function printPlainDiagnostics(items: readonly Diagnostic[], source: CompileResult['source'] = () => undefined, format: Format = 'human'): boolean {
+  if (items.length) {
+    if (format === 'json') process.stderr.write(JSON.stringify(diagnosticsToJson([...items], source), null, 2) + '\n');
+    else process.stderr.write(renderDiagnostics([...items], source, styleFor(process.stderr)));
+  }
   return items.some((d) => d.severity === 'error');
 }
 

@@ -75,6 +75,9 @@ describe('kasc import hf / export hf', () => {
     const b = kasc(['export', 'hf', two, '--model', 'B']);
     expect(b.status).toBe(0);
     expect(JSON.parse(b.stdout).model_type).toBe('llama');
+    const j = kasc(['export', 'hf', two, '--model', 'C', '--format', 'json']);
+    expect(j.status).toBe(1);
+    expect(JSON.parse(j.stderr)[0]).toMatchObject({ code: 'KAS0607', help: 'it declares `A`, `B`' });
   });
 });
 

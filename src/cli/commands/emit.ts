@@ -5,10 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compile } from '../../passes/index.js';
 import { diagnostic } from '../../diagnostics/codes.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, printPlainDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
-import { pickDeployment } from '../pick.js';
+import { parseFormat, printPlainDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
+import { compileAndPickDeployment } from '../pick.js';
 
 export const registerEmit: CommandRegistration = (program, setExit) => {
   program
@@ -24,25 +23,19 @@ export const registerEmit: CommandRegistration = (program, setExit) => {
       const { renderArgs } = await import('../../interop/launch.js');
       if (!isEngine(engine)) usageError(`kasc emits \`megatron\`, \`sglang\` or \`vllm\` arguments, not \`${engine}\``);
       const e = engine;
-      const r = compile(file, diskReader);
-      if (printDiagnostics(r, opts.format) || !r.ir) {
+      const picked = compileAndPickDeployment(file, opts.format, opts.deployment, ENGINES[e]);
+      if (!picked) {
         setExit(1);
         return;
       }
-      const picked = pickDeployment(r, displaySource(file), opts.deployment, ENGINES[e]);
-      if ('error' in picked) {
-        printPlainDiagnostics([picked.error], r.source);
-        setExit(1);
-        return;
-      }
-      const d = picked.deployment;
+      const { r, deployment: d } = picked;
       if (d.kind !== ENGINES[e]) {
-        printPlainDiagnostics([diagnostic('engineWrongKind', { engine: ENGINE_NAMES[e], name: d.name, kind: d.kind, expected: ENGINES[e] }, d.span)], r.source);
+        printPlainDiagnostics([diagnostic('engineWrongKind', { engine: ENGINE_NAMES[e], name: d.name, kind: d.kind, expected: ENGINES[e] }, d.span)], r.source, opts.format);
         setExit(1);
         return;
       }
       const config = launchConfig(e, d, placementOf(r.analysis?.passResults, d), opts.placementOut);
-      printPlainDiagnostics(config.notes, r.source);
+      printPlainDiagnostics(config.notes, r.source, opts.format);
       for (const [name, content] of Object.entries(config.files)) {
         if (opts.placementOut) {
           fs.mkdirSync(path.dirname(path.resolve(opts.placementOut)), { recursive: true });

@@ -1,9 +1,8 @@
 /** `kasc export hf FILE [--model NAME] [--model-type TYPE] [-o config.json]`: a .kas model → config.json. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compile } from '../../passes/index.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, printPlainDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
-import { pickModel } from '../pick.js';
+import { parseFormat, printPlainDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
+import { compileAndPickModel } from '../pick.js';
 
 export const registerExport: CommandRegistration = (program, setExit) => {
   program
@@ -20,19 +19,13 @@ export const registerExport: CommandRegistration = (program, setExit) => {
       const { exportHfConfig } = await import('../../interop/hf-export.js');
       const { HF_MODEL_TYPES, isHfModelType } = await import('../../interop/hf-types.js');
       if (opts.modelType !== undefined && !isHfModelType(opts.modelType)) usageError(`--model-type must be one of ${HF_MODEL_TYPES.join(', ')}, not \`${opts.modelType}\``);
-      const r = compile(file, diskReader);
-      if (printDiagnostics(r, opts.format) || !r.ir || !r.checked) {
-        setExit(1);
-        return;
-      }
-      const picked = pickModel(r, displaySource(file), opts.model);
-      if ('error' in picked) {
-        printPlainDiagnostics([picked.error], r.source);
+      const picked = compileAndPickModel(file, opts.format, opts.model);
+      if (!picked) {
         setExit(1);
         return;
       }
       const out = exportHfConfig(picked.model, opts.modelType as Parameters<typeof exportHfConfig>[1]);
-      printPlainDiagnostics(out.diagnostics, r.source);
+      printPlainDiagnostics(out.diagnostics, picked.r.source, opts.format);
       if (out.text === undefined) {
         setExit(1);
         return;

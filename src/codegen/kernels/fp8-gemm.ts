@@ -22,6 +22,7 @@ import {
   require,
   storageDecl,
 } from './types.js';
+import { tileLoadWGSL } from './tile-load.js';
 
 export interface Fp8GemmShape {
   readonly m: number;
@@ -136,26 +137,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc: array<f32, ${RM * RN}>;
   var part: array<f32, ${RM * RN}>;
   for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var l = tid; l < TM * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      if (m0 + r < params.m) { v = e4m3Unpack(aq[(m0 + r) * K4 + k0 / 4u + kc]); }
-      As[(kc * 4u) * TM + r] = v.x;
-      As[(kc * 4u + 1u) * TM + r] = v.y;
-      As[(kc * 4u + 2u) * TM + r] = v.z;
-      As[(kc * 4u + 3u) * TM + r] = v.w;
-    }
-    for (var l = tid; l < TN * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      if (n0 + r < N) { v = e4m3Unpack(bq[(n0 + r) * K4 + k0 / 4u + kc]); }
-      Bs[(kc * 4u) * TN + r] = v.x;
-      Bs[(kc * 4u + 1u) * TN + r] = v.y;
-      Bs[(kc * 4u + 2u) * TN + r] = v.z;
-      Bs[(kc * 4u + 3u) * TN + r] = v.w;
-    }
+${tileLoadWGSL({ dst: 'As', rows: 'TM', load: 'e4m3Unpack(aq[(m0 + r) * K4 + k0 / 4u + kc])', guards: ['m0 + r < params.m'] })}
+${tileLoadWGSL({ dst: 'Bs', rows: 'TN', load: 'e4m3Unpack(bq[(n0 + r) * K4 + k0 / 4u + kc])', guards: ['n0 + r < N'] })}
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
       var av: array<f32, ${RM}>;

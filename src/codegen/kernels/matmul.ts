@@ -23,6 +23,7 @@ import {
   require,
   storageDecl,
 } from './types.js';
+import { tileLoadWGSL } from './tile-load.js';
 
 export interface MatmulShape {
   /** Rows of A and C; the largest M the pipeline will run with when `mExact` is false. */
@@ -173,14 +174,8 @@ export function generateMatmulWGSL(c: MatmulConfig, limits?: KernelLimits): Gene
   const RN = c.colsPerThread;
   const K4 = c.tileK / 4;
   const threads = wx * wy;
-  const guardA = (row: string, kk: string): string => {
-    const conds = [...(c.checkM ? [`${row} < params.m`] : []), ...(c.checkK ? [`${kk} < K`] : [])];
-    return conds.length === 0 ? '' : `if (${conds.join(' && ')}) `;
-  };
-  const guardB = (row: string, kk: string): string => {
-    const conds = [...(c.checkN ? [`${row} < N`] : []), ...(c.checkK ? [`${kk} < K`] : [])];
-    return conds.length === 0 ? '' : `if (${conds.join(' && ')}) `;
-  };
+  const guardsA = [...(c.checkM ? ['m0 + r < params.m'] : []), ...(c.checkK ? ['k0 + kc * 4u < K'] : [])];
+  const guardsB = [...(c.checkN ? ['n0 + r < N'] : []), ...(c.checkK ? ['k0 + kc * 4u < K'] : [])];
   const storeConds = [...(c.checkM ? ['row < params.m'] : []), ...(c.checkN ? ['col < N'] : [])];
   const storeGuard = storeConds.length === 0 ? '' : `if (${storeConds.join(' && ')}) `;
   const wgsl = `${header('matmul', c)}${bindings
@@ -208,26 +203,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let n0 = wid.x * TN;
   var acc: array<f32, ${RM * RN}>;
   for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var l = tid; l < TM * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      ${guardA('m0 + r', 'k0 + kc * 4u')}{ v = a[(m0 + r) * K4 + k0 / 4u + kc]; }
-      As[(kc * 4u) * TM + r] = v.x;
-      As[(kc * 4u + 1u) * TM + r] = v.y;
-      As[(kc * 4u + 2u) * TM + r] = v.z;
-      As[(kc * 4u + 3u) * TM + r] = v.w;
-    }
-    for (var l = tid; l < TN * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      ${guardB('n0 + r', 'k0 + kc * 4u')}{ v = b[(n0 + r) * K4 + k0 / 4u + kc]; }
-      Bs[(kc * 4u) * TN + r] = v.x;
-      Bs[(kc * 4u + 1u) * TN + r] = v.y;
-      Bs[(kc * 4u + 2u) * TN + r] = v.z;
-      Bs[(kc * 4u + 3u) * TN + r] = v.w;
-    }
+${tileLoadWGSL({ dst: 'As', rows: 'TM', load: 'a[(m0 + r) * K4 + k0 / 4u + kc]', guards: guardsA })}
+${tileLoadWGSL({ dst: 'Bs', rows: 'TN', load: 'b[(n0 + r) * K4 + k0 / 4u + kc]', guards: guardsB })}
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
       var av: array<f32, ${RM}>;

@@ -30,6 +30,7 @@ import {
   layout,
   require,
 } from './types.js';
+import { tileLoadWGSL } from './tile-load.js';
 
 
 // ---------------------------------------------------------------- router
@@ -278,17 +279,7 @@ export function generateExpertGemmWGSL(c: ExpertGemmConfig, limits?: KernelLimit
   const RM = c.rowsPerThread;
   const RN = c.colsPerThread;
   const xRow = gu ? `(plan[E + e * MAXT + (m0 + r)] / TOPK)` : `(e * MAXT + m0 + r)`;
-  const loadB = (name: string, rowOff: string): string => `
-    for (var l = tid; l < TN * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      if (n0 + r < N) { v = w[(e * WROWS + ${rowOff} + n0 + r) * K4 + k0 / 4u + kc]; }
-      ${name}[(kc * 4u) * TN + r] = v.x;
-      ${name}[(kc * 4u + 1u) * TN + r] = v.y;
-      ${name}[(kc * 4u + 2u) * TN + r] = v.z;
-      ${name}[(kc * 4u + 3u) * TN + r] = v.w;
-    }`;
+  const loadB = (name: string, rowOff: string): string => tileLoadWGSL({ dst: name, rows: 'TN', load: `w[(e * WROWS + ${rowOff} + n0 + r) * K4 + k0 / 4u + kc]`, guards: ['n0 + r < N'] });
   const wgsl = `${header('expert-gemm', c)}${decls(bindings, params)}
 const E: u32 = ${c.experts}u;
 const TOPK: u32 = ${c.topK}u;
@@ -318,16 +309,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (m0 >= cnt) { return; }
   var acc: array<f32, ${RM * RN}>;
 ${gu ? `  var accu: array<f32, ${RM * RN}>;\n` : ''}  for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var l = tid; l < TM * TK4; l += THREADS) {
-      let r = l / TK4;
-      let kc = l % TK4;
-      var v = vec4<f32>(0.0);
-      if (m0 + r < cnt) { v = x[${xRow} * K4 + k0 / 4u + kc]; }
-      As[(kc * 4u) * TM + r] = v.x;
-      As[(kc * 4u + 1u) * TM + r] = v.y;
-      As[(kc * 4u + 2u) * TM + r] = v.z;
-      As[(kc * 4u + 3u) * TM + r] = v.w;
-    }${loadB('Bg', '0u')}${gu ? loadB('Bu', 'N') : ''}
+${tileLoadWGSL({ dst: 'As', rows: 'TM', load: `x[${xRow} * K4 + k0 / 4u + kc]`, guards: ['m0 + r < cnt'] })}
+${loadB('Bg', '0u')}${gu ? `\n${loadB('Bu', 'N')}` : ''}
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
       var av: array<f32, ${RM}>;

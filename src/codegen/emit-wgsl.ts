@@ -5,7 +5,20 @@
  * depend on the input alone (STYLE habit 8); `kasc run` generates its own for the adapter it runs on.
  */
 import type { ModelIR } from '../ir/model.js';
-import { CORE_DEFAULT_LIMITS, kernelsForModel } from './kernels/index.js';
+import { CORE_DEFAULT_LIMITS, type GeneratedKernel, kernelsForModel, maxAttentionSeq } from './kernels/index.js';
+
+/** Tokens per call the emitted kernels and buffers are sized for (kernelsForModel's default). */
+export const EMIT_MAX_TOKENS = 64;
+
+/** The KV-cache capacity the emitted attention kernel holds: the context, capped by core workgroup memory. */
+export function emitMaxSeq(model: ModelIR): number {
+  return Math.min(model.context ?? 4096, maxAttentionSeq(CORE_DEFAULT_LIMITS));
+}
+
+/** The kernels `--emit wgsl` writes and the emitted TypeScript module embeds: core default limits, GPU tiling, f32. */
+export function emittedKernels(model: ModelIR): GeneratedKernel[] {
+  return kernelsForModel(model, CORE_DEFAULT_LIMITS, 'gpu', { maxTokens: EMIT_MAX_TOKENS, maxSeq: emitMaxSeq(model) });
+}
 
 /** The first line of every emitted file. */
 export function wgslHeader(source: string, model: string, kernel: string): string {
@@ -16,7 +29,7 @@ export function wgslHeader(source: string, model: string, kernel: string): strin
 export function emitWgsl(models: readonly ModelIR[], source: string): Record<string, string> {
   const files: Record<string, string> = {};
   for (const model of models) {
-    for (const k of kernelsForModel(model, CORE_DEFAULT_LIMITS, 'gpu')) files[`wgsl/${model.name}/${k.name}.wgsl`] = wgslHeader(source, model.name, k.name) + k.wgsl;
+    for (const k of emittedKernels(model)) files[`wgsl/${model.name}/${k.name}.wgsl`] = wgslHeader(source, model.name, k.name) + k.wgsl;
   }
   return files;
 }

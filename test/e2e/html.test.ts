@@ -69,7 +69,7 @@ describe('kasc build --emit', () => {
     const htmlB = fs.readFileSync(path.join(tmp, 'b', 'report.html'));
     expect(htmlA.length).toBeGreaterThan(1000);
     expect(htmlA.equals(htmlB)).toBe(true);
-    expect(fs.readdirSync(path.join(tmp, 'a')).sort()).toEqual(['report.html', 'report.json', 'report.md', 'wgsl']);
+    expect(fs.readdirSync(path.join(tmp, 'a')).sort()).toEqual(['report.html', 'report.json', 'report.md', 'ts', 'wgsl']);
   });
 
   it('writes only report.md and report.json by default, and only report.html with --emit html', () => {

@@ -5,8 +5,12 @@ import { renderReportMarkdown } from '../../emit/report/markdown.js';
 import { writeOutputsAtomically } from '../write.js';
 import { compileFile, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
 
-/** What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html, `wgsl` the kernels (wgsl/<model>/<kernel>.wgsl). */
-const EMIT_KINDS = ['report', 'html', 'wgsl'] as const;
+/**
+ * What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html, `wgsl` the
+ * kernels (wgsl/<model>/<kernel>.wgsl), `ts` the self-contained TypeScript module of each model
+ * (ts/<model>/model.ts, which embeds its kernels; the wgsl files are written with it).
+ */
+const EMIT_KINDS = ['report', 'html', 'wgsl', 'ts'] as const;
 type EmitKind = (typeof EMIT_KINDS)[number];
 /**
  * report.html is opt-in: drawing its charts loads Vega (~0.2 s) and renders them (~0.3 s), several
@@ -22,7 +26,7 @@ function parseEmit(v: string): EmitKind[] {
     else if ((EMIT_KINDS as readonly string[]).includes(k)) out.add(k as EmitKind);
     else usageError(`--emit takes a comma-separated list of ${EMIT_KINDS.map((x) => `\`${x}\``).join(', ')} or \`all\`, not \`${k}\``);
   }
-  if (out.size === 0) usageError('--emit needs at least one of `report`, `html`, `all`');
+  if (out.size === 0) usageError(`--emit needs at least one of ${EMIT_KINDS.map((x) => `\`${x}\``).join(', ')}, \`all\``);
   return EMIT_KINDS.filter((k) => out.has(k));
 }
 
@@ -34,7 +38,7 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
     .option('-o, --out <dir>', 'output directory (default: build/<file-stem>)')
     .option('--format <format>', 'diagnostics format: human or json', parseFormat, 'human' as Format)
     .option('-q, --quiet', 'print nothing on success')
-    .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), `wgsl` (the model\'s WGSL kernels), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
+    .option('--emit <kinds>', 'what to write: `report` (report.md, report.json), `html` (report.html, with charts), `wgsl` (the model\'s WGSL kernels), `ts` (a TypeScript module per model that runs it on WebGPU, plus its kernels), or `all`; comma-separated', parseEmit, parseEmit(DEFAULT_EMIT))
     .action(async (file: string, opts: { out?: string; format: Format; quiet?: boolean; emit: EmitKind[] }) => {
       const r = compileFile(file, { json: opts.format === 'json', quiet: opts.quiet });
       if (printDiagnostics(r, opts.format) || !r.analysis) {
@@ -53,13 +57,25 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         const { renderReportHtml } = await import('../../emit/html/index.js');
         files['report.html'] = await renderReportHtml(reportJson(r.analysis, source));
       }
-      if (opts.emit.includes('wgsl') && r.ir) {
+      if ((opts.emit.includes('wgsl') || opts.emit.includes('ts')) && r.ir) {
         const { emitWgsl } = await import('../../codegen/emit-wgsl.js');
         try {
           Object.assign(files, emitWgsl(r.ir.models, source));
         } catch (e) {
           if (!(e instanceof Error && e.name === 'KernelConfigError')) throw e;
           process.stderr.write(`error: cannot generate the WGSL kernels: ${e.message}\n`);
+          setExit(1);
+          return;
+        }
+      }
+      if (opts.emit.includes('ts') && r.ir) {
+        // Loaded only here: ts-morph and prettier take ~0.5 s to load, which no other output needs.
+        const { emitTs } = await import('../../codegen/emit-ts.js');
+        try {
+          Object.assign(files, await emitTs(r.ir.models, source));
+        } catch (e) {
+          if (!(e instanceof Error && (e.name === 'ModelRunError' || e.name === 'KernelConfigError'))) throw e;
+          process.stderr.write(`error: cannot generate the TypeScript module: ${e.message}\n`);
           setExit(1);
           return;
         }

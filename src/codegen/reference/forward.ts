@@ -19,17 +19,29 @@
  *   FFN and the shared experts run as block-scaled FP8 GEMMs (activations 1×128, weights 128×128,
  *   promotion every N_C), the V3 recipe; the embedding, output head, router, the absorbed kv_b
  *   products and the routed experts stay f32 — the same split as kernelsForModel(…, { precision:
- *   'fp8' }) (the grouped expert GEMM has no FP8 variant yet).
+ *   'fp8' }) (the grouped expert GEMM has no FP8 variant yet). Given the device's quantized
+ *   activations (`deviceActivations`), it continues from the device's rounding where the two differ
+ *   only at an E4M3 tie: the f32 ops here are not bit-identical to the kernels', and one code rounded
+ *   the other way at a midpoint would otherwise fork the passes (fp8.ts adoptDeviceTies).
  */
 import type { ModelIR } from '../../ir/model.js';
 import type { Weights } from '../weights.js';
-import { FP8_BLOCK, type Fp8Tensor, fp8BlockGemm, quantizeBlocks } from './fp8.js';
+import { FP8_BLOCK, type Fp8Tensor, type QuantizedActivation, type TieReport, adoptDeviceTies, emptyTieReport, fp8BlockGemm, quantizeBlocks } from './fp8.js';
 import { attentionRef, matmulRef, rmsNormRef, ropeRef, ropeTable, routerRef, swigluRef } from './ops.js';
 
 export interface ReferenceOptions {
   readonly precision?: 'fp32' | 'fp8';
   /** N_C for the FP8 GEMM (default 128). */
   readonly promoteEvery?: number;
+  /**
+   * FP8: the activations the device quantized in the same call, one per FP8 linear in call order
+   * (GpuModel.readQuantizedActivations). Where the device rounded a value the other way at an E4M3
+   * midpoint (its f32 input one ulp away from the reference's), the reference continues with the
+   * device's codes instead of forking; any other difference is not adopted (fp8.ts adoptDeviceTies).
+   */
+  readonly deviceActivations?: readonly QuantizedActivation[];
+  /** Filled in when deviceActivations is given: ties adopted, differences rejected. */
+  readonly tieReport?: TieReport;
 }
 
 /** Per layer: MLA → one array [capacity, kv_lora_rank + qk_rope_dim]; GQA → K and V [capacity, kvHeads·headDim]. */
@@ -71,16 +83,25 @@ export function concatRows(a: Float32Array, b: Float32Array): Float32Array {
 
 type Linear = (x: Float32Array, w: Float32Array, m: number, n: number, k: number) => Float32Array;
 
-function fp8Linear(promoteEvery: number): Linear {
+/** FP8 linears; `calls()` counts them (to check it against the device's list). */
+function fp8Linear(promoteEvery: number, device: readonly QuantizedActivation[] | undefined, report: TieReport): Linear & { calls(): number } {
   const cache = new WeakMap<Float32Array, Fp8Tensor>();
-  return (x, w, m, n, k) => {
+  let call = 0;
+  const linear = (x: Float32Array, w: Float32Array, m: number, n: number, k: number): Float32Array => {
     let qw = cache.get(w);
     if (!qw) {
       qw = quantizeBlocks(w, n, k, FP8_BLOCK);
       cache.set(w, qw);
     }
-    return fp8BlockGemm(quantizeBlocks(x, m, k, 1), qw, promoteEvery);
+    let qa = quantizeBlocks(x, m, k, 1);
+    if (device) {
+      const d = device[call++];
+      if (d) qa = adoptDeviceTies(qa, x, d, report);
+      else report.rejected++;
+    }
+    return fp8BlockGemm(qa, qw, promoteEvery);
   };
+  return Object.assign(linear, { calls: () => call });
 }
 
 /**
@@ -95,7 +116,9 @@ export function referenceForward(model: ModelIR, weights: Weights, tokens: reado
   if (pos0 + T > cache.capacity) throw new Error(`reference: ${pos0 + T} positions exceed the cache capacity ${cache.capacity}`);
   if (model.norm.kind !== 'rmsnorm') throw new Error(`reference: only rmsnorm is implemented (model uses ${model.norm.kind})`);
   const eps = model.norm.eps;
-  const linear: Linear = options.precision === 'fp8' ? fp8Linear(options.promoteEvery ?? FP8_BLOCK) : matmulRef;
+  const report = options.tieReport ?? emptyTieReport();
+  const fp8 = options.precision === 'fp8' ? fp8Linear(options.promoteEvery ?? FP8_BLOCK, options.deviceActivations, report) : null;
+  const linear: Linear = fp8 ?? matmulRef;
   const emb = tensor(weights, 'model.embed_tokens.weight');
   let x: Float32Array = new Float32Array(T * H);
   tokens.forEach((tok, t) => {
@@ -113,6 +136,8 @@ export function referenceForward(model: ModelIR, weights: Weights, tokens: reado
     addInPlace(x, ffn);
   }
   cache.length = pos0 + T;
+  // The device quantized a different number of activations: its list does not belong to this call.
+  if (fp8 && options.deviceActivations && fp8.calls() !== options.deviceActivations.length) report.rejected++;
   x = rmsNormRef(x, tensor(weights, 'model.norm.weight'), T, H, eps);
   const head = model.tiedEmbeddings ? emb : tensor(weights, 'lm_head.weight');
   return matmulRef(x, head, T, model.vocab, H);

@@ -4,16 +4,19 @@
  * of 5 tokens and 2 decode steps with the latent KV cache, compared with the CPU reference.
  * It runs through the reusable host (src/codegen/host.ts: buffers, pipelines and bind groups made once,
  * prefill then decode steps reusing them) and so checks the contracts of src/codegen/INTERFACE.md
- * ("Kernels side") end to end. Tolerances: f32, |Δlogit| ≤ 1e-4 + 1e-4·|ref| (f32 sums in another order
- * through 4 layers) and the arg-max token of every row equal; FP8 (E4M3 linears, 1×128 / 128×128
- * scales, N_C = 128), |Δlogit| ≤ 2e-2 + 2e-2·|ref|: the kernels quantize bit-exactly like the reference,
- * but an activation that differs in its last f32 bit can round to the neighbouring E4M3 code (a 6–12%
- * step on that element), so small differences propagate; the FP8 logits differ from the f32 ones by
- * far more than that (checked), so the comparison still has teeth. Measured on Dawn GL ES / llvmpipe:
- * worst |Δlogit| ≈ 1.2e-5 (f32) and ≈ 1e-5 (FP8: no code flipped), logits of magnitude up to ~16.
+ * ("Kernels side") end to end. Tolerance |Δlogit| ≤ 1e-4 + 1e-4·|ref| (f32 sums in another order
+ * through 4 layers) for f32 and FP8 (E4M3 linears, 1×128 / 128×128 scales, N_C = 128) alike; f32 also
+ * checks the arg-max token of every row. The FP8 kernels quantize bit-exactly like the reference, but
+ * an activation one f32 bit away from the reference's rounds to the neighbouring E4M3 code when it sits
+ * at a midpoint, which forks the two passes (gpu-fp8-seeds.test.ts): the reference is handed the GPU's
+ * quantized activations and continues from them where the two differ only at such a tie, and no other
+ * difference is allowed (report.rejected = 0). The FP8 logits differ from the f32 ones by far more than
+ * the tolerance (checked), so the comparison has teeth. Measured on Dawn GL ES / llvmpipe: worst
+ * |Δlogit| ≈ 1.2e-5 (f32) and ≈ 1e-5 (FP8), logits of magnitude up to ~16.
  */
 import { describe, expect, it } from 'vitest';
 import { createReferenceCache, referenceForward } from '../../../src/codegen/reference/forward.js';
+import { emptyTieReport } from '../../../src/codegen/reference/fp8.js';
 import { createModel } from '../../../src/codegen/host.js';
 import { initWeights } from '../../../src/codegen/weights.js';
 import { compile } from '../../../src/passes/index.js';
@@ -37,8 +40,11 @@ describe.runIf(shouldRun(gpu))('TinyMoE forward composed from the generated kern
     let pos = 0;
     for (const tokens of steps) {
       const got = await forward(tokens, pos);
-      const want = referenceForward(model, W, tokens, cache, { precision });
-      const tol = precision === 'fp32' ? 1e-4 : 2e-2;
+      const report = emptyTieReport();
+      const device8 = precision === 'fp8' ? await gpuModel.readQuantizedActivations() : undefined;
+      const want = referenceForward(model, W, tokens, cache, { precision, deviceActivations: device8, tieReport: report });
+      expect(report.rejected).toBe(0);
+      const tol = 1e-4;
       expectClose(got, want, tol, tol, `logits at positions ${pos}..${pos + tokens.length - 1}`);
       if (precision === 'fp32') {
         for (let t = 0; t < tokens.length; t++) {
@@ -51,7 +57,7 @@ describe.runIf(shouldRun(gpu))('TinyMoE forward composed from the generated kern
         const f32 = referenceForward(model, W, tokens, f32Cache);
         let far = 0;
         for (let i = 0; i < want.length; i++) far = Math.max(far, Math.abs(want[i]! - f32[i]!));
-        expect(far).toBeGreaterThan(10 * tol);
+        expect(far).toBeGreaterThan(100 * tol);
       }
       pos += tokens.length;
     }

@@ -21,6 +21,7 @@
  * emit-wgsl.ts does, never the building machine's adapter.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelIR } from '../ir/model.js';
 import { EMIT_MAX_TOKENS, emitMaxSeq, emittedKernels } from './emit-wgsl.js';
@@ -31,7 +32,7 @@ import { planForward, tensorGroups } from './plan.js';
  * The runtime's source. Two levels up from this module is the package root both from src/codegen/
  * (tests, tsx) and from dist/codegen/ (the installed CLI); package.json `files` ships src/codegen/runtime.
  */
-export const RUNTIME_SOURCE = fileURLToPath(new URL('../../src/codegen/runtime/runtime.ts', import.meta.url));
+export const RUNTIME_SOURCES: readonly string[] = ['runtime.ts', 'safetensors.ts'].map((f) => fileURLToPath(new URL(`../../src/codegen/runtime/${f}`, import.meta.url)));
 
 /** The first line of every emitted TypeScript file. */
 export function tsHeader(source: string, model: string): string {
@@ -64,11 +65,11 @@ function moduleDoc(model: ModelIR, source: string): string {
     '',
     '`weights` is anything with `get(name) → { shape, data: Float32Array }` — e.g. a',
     '`Map<string, { shape: number[]; data: Float32Array }>` — keyed by the Hugging Face tensor names',
-    'TENSORS lists (DeepSeek-V3 / Llama naming, `nn.Linear` weights as [out, in]). Get one from a',
-    '.safetensors checkpoint (8-byte little-endian header length, JSON header of',
-    '`{ name: { dtype, shape, data_offsets } }`, then the data; convert F16/BF16 to f32), or with kasc:',
-    "`readSafetensors(bytes).weights` or the seeded `initWeights(model, seed)` of kasc's",
-    'src/codegen/weights.ts. createModel checks every name and shape first.',
+    'TENSORS lists (DeepSeek-V3 / Llama naming, `nn.Linear` weights as [out, in]). From a .safetensors',
+    'checkpoint (F32, F16, BF16 or F64; read into f32):',
+    '  const weights = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer())).weights;',
+    "or seeded ones from kasc's `initWeights(model, seed)` (src/codegen/weights.ts). createModel checks",
+    'every name and shape first.',
     '',
     'The kernels were generated for WebGPU\'s core default limits (CONFIG.limits); request at least',
     'those, and the storage-buffer count, from the adapter. Linear layers run in f32.',
@@ -83,14 +84,19 @@ export async function emitTs(models: readonly ModelIR[], source: string): Promis
   const { Node, Project, VariableDeclarationKind } = await import('ts-morph');
   const prettier = await import('prettier');
   const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
-  const runtime = project.createSourceFile('runtime.ts', fs.readFileSync(RUNTIME_SOURCE, 'utf8'));
-  if (runtime.getImportDeclarations().length || runtime.getExportDeclarations().length) throw new Error(`internal error: ${RUNTIME_SOURCE} must import and re-export nothing (the emitted module is self-contained)`);
   // Each statement from its own doc comment (the last JSDoc before it: the first statement's also
   // carries the file's doc comment and the reference directive, which the module has its own of).
-  const runtimeText = runtime.getFullText();
-  const runtimeStatements = runtime.getStatementsWithComments().map((s) => {
-    const docs = Node.isJSDocable(s) ? s.getJsDocs() : [];
-    return runtimeText.slice(docs.length ? docs[docs.length - 1]!.getStart() : s.getStart(), s.getEnd());
+  const runtimeStatements = RUNTIME_SOURCES.flatMap((p) => {
+    const runtime = project.createSourceFile(path.basename(p), fs.readFileSync(p, 'utf8'));
+    if (runtime.getImportDeclarations().length || runtime.getExportDeclarations().length) throw new Error(`internal error: ${p} must import and re-export nothing (the emitted module is self-contained)`);
+    const text = runtime.getFullText();
+    return [
+      `// ---- src/codegen/runtime/${path.basename(p)} in kasc (shared with \`kasc run\`) ----`,
+      ...runtime.getStatementsWithComments().map((s) => {
+        const docs = Node.isJSDocable(s) ? s.getJsDocs() : [];
+        return text.slice(docs.length ? docs[docs.length - 1]!.getStart() : s.getStart(), s.getEnd());
+      }),
+    ];
   });
 
   const files: Record<string, string> = {};
@@ -150,7 +156,7 @@ export async function emitTs(models: readonly ModelIR[], source: string): Promis
       returnType: 'Promise<GpuModel>',
       statements: 'return createRuntime(device, { plan: PLAN, kernels: KERNELS, tensors: TENSORS }, weights, options);',
     });
-    file.addStatements(['// ---- the runtime: the statements of src/codegen/runtime/runtime.ts in kasc (shared with `kasc run`) ----', ...runtimeStatements]);
+    file.addStatements(runtimeStatements);
     const text = await prettier.format(file.getFullText(), { parser: 'typescript', printWidth: 120, singleQuote: true });
     files[`ts/${model.name}/model.ts`] = text;
   }

@@ -11,6 +11,9 @@
 import { mulberry32 } from '../util/rng.js';
 import type { ModelIR } from '../ir/model.js';
 
+/** The reader is portable code the emitted TypeScript module carries too (runtime/safetensors.ts). */
+export { readSafetensors, SafetensorsError } from './runtime/safetensors.js';
+
 export interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
@@ -123,17 +126,6 @@ export function checkWeights(model: ModelIR, w: Weights): string[] {
 // ---------------------------------------------------------------------------------------------------
 // safetensors
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
-/** The format caps the header at 100 MB; so do we (a corrupt length must not make us allocate gigabytes). */
-const MAX_HEADER = 100_000_000;
-
-export class SafetensorsError extends Error {
-  constructor(message: string) {
-    super(`invalid .safetensors file: ${message}`);
-    this.name = 'SafetensorsError';
-  }
-}
-
 /** Serializes tensors as F32 safetensors, names sorted so the bytes depend only on the contents. */
 export function writeSafetensors(w: Weights, metadata: Record<string, string> = {}): Uint8Array {
   const names = [...w.keys()].sort();
@@ -161,85 +153,4 @@ export function writeSafetensors(w: Weights, metadata: Record<string, string> = 
     for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i]!, true);
   }
   return out;
-}
-
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-/** Reads a safetensors file into f32 tensors; throws SafetensorsError on anything malformed. */
-export function readSafetensors(bytes: Uint8Array): { weights: Weights; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new SafetensorsError(`${bytes.length} bytes is shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER)) throw new SafetensorsError(`header length ${n} is over the format's 100 MB limit`);
-  const headerLen = Number(n);
-  if (8 + headerLen > bytes.length) throw new SafetensorsError(`header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    throw new SafetensorsError(`the header is not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError('the header is not a JSON object');
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
-  for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (typeof v !== 'object' || v === null) throw new SafetensorsError('`__metadata__` is not an object');
-      for (const [k, s] of Object.entries(v)) {
-        if (typeof s !== 'string') throw new SafetensorsError(`metadata \`${k}\` is not a string`);
-        metadata[k] = s;
-      }
-      continue;
-    }
-    const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== 'object' || e === null) throw new SafetensorsError(`tensor \`${name}\` is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) throw new SafetensorsError(`tensor \`${name}\` has dtype ${JSON.stringify(e.dtype)}; kasc reads F32, F16, BF16 and F64`);
-    const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`tensor \`${name}\` has a shape that is not a list of non-negative integers`);
-    const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`tensor \`${name}\` has data_offsets that are not two non-negative integers`);
-    const [begin, end] = off as [number, number];
-    if (begin > end || end > dataLen) throw new SafetensorsError(`tensor \`${name}\` has data_offsets [${begin}, ${end}] outside the ${dataLen} data bytes`);
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * DTYPE_BYTES[e.dtype]!) throw new SafetensorsError(`tensor \`${name}\` has ${end - begin} bytes; shape [${shape.join(', ')}] of ${e.dtype} needs ${count * DTYPE_BYTES[e.dtype]!}`);
-    entries.push({ name, dtype: e.dtype, shape: shape as number[], begin, end });
-  }
-  // The format forbids holes and overlaps: sorted by offset, each tensor starts where the last ended.
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expect = 0;
-  for (const e of entries) {
-    if (e.begin !== expect) throw new SafetensorsError(`tensor \`${e.name}\` starts at byte ${e.begin}, expected ${expect} (the data must be contiguous, without holes or overlaps)`);
-    expect = e.end;
-  }
-  if (expect !== dataLen) throw new SafetensorsError(`the tensors cover ${expect} of the ${dataLen} data bytes`);
-  const weights: Weights = new Map();
-  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(count);
-    const at = dataStart + e.begin;
-    for (let i = 0; i < count; i++) {
-      switch (e.dtype) {
-        case 'F32': data[i] = view.getFloat32(at + 4 * i, true); break;
-        case 'F64': data[i] = view.getFloat64(at + 8 * i, true); break;
-        case 'F16': data[i] = f16ToF32(view.getUint16(at + 2 * i, true)); break;
-        case 'BF16': {
-          const b = new DataView(new ArrayBuffer(4));
-          b.setUint32(0, view.getUint16(at + 2 * i, true) << 16, true);
-          data[i] = b.getFloat32(0, true);
-          break;
-        }
-      }
-    }
-    weights.set(e.name, { shape: e.shape, data });
-  }
-  return { weights, metadata };
 }

@@ -14,14 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUNTIME_SOURCE, emitTs } from '../../src/codegen/emit-ts.js';
+import { RUNTIME_SOURCES, emitTs } from '../../src/codegen/emit-ts.js';
 import { emittedKernels } from '../../src/codegen/emit-wgsl.js';
 import { emitWgsl, wgslHeader } from '../../src/codegen/emit-wgsl.js';
 import { tensorGroups } from '../../src/codegen/plan.js';
 import { ropeTable } from '../../src/codegen/reference/ops.js';
 import { createReferenceCache, referenceForward } from '../../src/codegen/reference/forward.js';
 import { expandTensors, ropeAngles } from '../../src/codegen/runtime/runtime.js';
-import { initWeights, tensorTable } from '../../src/codegen/weights.js';
+import { initWeights, tensorTable, writeSafetensors } from '../../src/codegen/weights.js';
 import type { ModelIR } from '../../src/ir/model.js';
 import { expectClose, gpuForTests, requireCtx, shouldRun } from './kernels/gpu-harness.js';
 import { modelsOf } from './models.js';
@@ -54,7 +54,7 @@ describe('emitted tables', () => {
   });
 
   it('the runtime source imports nothing (the module must be self-contained)', () => {
-    expect(fs.readFileSync(RUNTIME_SOURCE, 'utf8')).not.toMatch(/^\s*(import|export\s+\*|export\s+\{[^}]*\}\s+from)\b/m);
+    for (const p of RUNTIME_SOURCES) expect(fs.readFileSync(p, 'utf8')).not.toMatch(/^\s*(import|export\s+\*|export\s+\{[^}]*\}\s+from)\b/m);
   });
 
   it('embeds the kernels --emit wgsl writes, and starts with the header', async () => {
@@ -73,6 +73,7 @@ describe('emitted tables', () => {
 
 interface EmittedModule {
   CONFIG: { maxTokens: number; maxSeq: number };
+  readSafetensors(bytes: Uint8Array): { weights: Map<string, { shape: number[]; data: Float32Array }> };
   createModel(device: GPUDevice, weights: Map<string, { shape: readonly number[]; data: Float32Array }>, options?: { maxSeq?: number }): Promise<{ prefill(t: readonly number[]): Promise<Float32Array>; decode(t: number): Promise<Float32Array>; readonly position: number; destroy(): void }>;
 }
 
@@ -96,7 +97,8 @@ describe.runIf(shouldRun(gpu))('the emitted module on WebGPU', () => {
       const CAP = 16;
       const W = initWeights(model, 5);
       await expect(mod.createModel(device, new Map([...W].slice(1)))).rejects.toThrow(/missing tensor `model\.embed_tokens\.weight`/);
-      const m = await mod.createModel(device, W, { maxSeq: CAP });
+      // The weights travel through a .safetensors file, read by the module's own (portable) reader.
+      const m = await mod.createModel(device, mod.readSafetensors(writeSafetensors(W)).weights, { maxSeq: CAP });
       const cache = createReferenceCache(model, CAP);
       let pos = 0;
       for (const tokens of [[5, 900 % model.vocab, 17, 333, 64], [7], [model.vocab - 1]]) {

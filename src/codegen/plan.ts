@@ -14,7 +14,7 @@
 import type { ModelIR } from '../ir/model.js';
 import { type GeneratedKernel, moePlanWords } from './kernels/index.js';
 import { ropeTheta } from './reference/forward.js';
-import { type BufferRef, type BufferSpec, type Extent, type ForwardPlan, type Grid, ModelRunError, type ParamValue, type Step, type TensorGroup, type WeightRecipe } from './runtime/runtime.js';
+import { type BufferRef, type BufferSpec, type Extent, type ForwardPlan, type Fp8Scaling, type Grid, ModelRunError, type ParamValue, type Step, type TensorGroup, type WeightRecipe } from './runtime/runtime.js';
 import { tensorTable } from './weights.js';
 
 export interface PlanOptions {
@@ -23,6 +23,33 @@ export interface PlanOptions {
   /** KV-cache capacity the attention kernel was generated for. */
   readonly maxSeq: number;
   readonly precision: 'fp32' | 'fp8';
+  /** FP8: the scaling the kernels were generated with (kernelsForModel's `fp8`); default DEFAULT_FP8_SCALING. */
+  readonly fp8?: Fp8Scaling;
+}
+
+/** DeepSeek-V3's recipe (V3TR §3.3): activations per 1×128 tile, weights per 128×128 block, N_C = 128. */
+export const DEFAULT_FP8_SCALING: Fp8Scaling = { activationTile: [1, 128], weightBlock: [128, 128], promoteEvery: 128 };
+
+/**
+ * Why the kernels cannot run FP8 `scaling` as written, or [] — the FP8 GEMM reads one scale per row
+ * and K-block of the activation and per blockN×blockK block of the weight, and promotes every N_C
+ * elements inside one K-block (kernels/fp8-gemm.ts validateFp8GemmConfig).
+ */
+export function fp8ScalingProblems(scaling: Fp8Scaling): string[] {
+  const [ar, ak] = scaling.activationTile;
+  const [wn, wk] = scaling.weightBlock;
+  const nc = scaling.promoteEvery;
+  const out: string[] = [];
+  if (ar !== 1) out.push(`activation tiles of ${ar} rows (the activation quantizer scales each row: 1×K tiles)`);
+  if (ak !== wk) out.push(`activation tiles ${ak} wide but weight blocks ${wk} wide (the GEMM takes one K-block for both)`);
+  if (wk % 4 !== 0 || wn < 1) out.push(`weight blocks of ${wn}×${wk} (K-blocks must be a multiple of 4 wide: four codes per u32)`);
+  if (!(nc >= 4 && nc % 4 === 0 && wk % nc === 0)) out.push(`promotion every ${nc} elements (N_C must divide the ${wk}-wide K-block and be a multiple of 4)`);
+  return out;
+}
+
+/** kernelsForModel's `fp8` option for a scaling. */
+export function fp8KernelOptions(scaling: Fp8Scaling): { blockK: number; blockN: number; promoteEvery: number } {
+  return { blockK: scaling.weightBlock[1], blockN: scaling.weightBlock[0], promoteEvery: scaling.promoteEvery };
 }
 
 /** The reasons the runtime cannot run `model`, or [] (the same rules planForward enforces). */
@@ -66,7 +93,7 @@ export function planForward(model: ModelIR, kernelList: readonly GeneratedKernel
     return k;
   };
   /** A dispatch of `name`, checked against the kernel: every storage binding bound, every Params field given. */
-  const step = (name: string, bind: Record<string, BufferRef>, values: Record<string, ParamValue>, grid: Grid): Step => {
+  const step = (name: string, bind: Record<string, BufferRef>, values: Record<string, ParamValue>, grid: Grid): Extract<Step, { kernel: string }> => {
     const k = kernel(name);
     for (const b of k.bindings) if (b.type !== 'uniform' && bind[b.name] === undefined) throw new Error(`internal error: the plan binds nothing to \`${b.name}\` of kernel \`${name}\``);
     for (const key of Object.keys(bind)) if (!k.bindings.some((b) => b.name === key)) throw new Error(`internal error: kernel \`${name}\` has no binding \`${key}\``);
@@ -85,6 +112,11 @@ export function planForward(model: ModelIR, kernelList: readonly GeneratedKernel
   const flat = (name: string, items: number): Grid => ({ folded: perRow(items, kernel(name).workgroupSize[0]) });
   const mm = (name: string, n: number): Grid => [cdiv(n, tileConst(kernel(name), 'TN')), perRow(1, tileConst(kernel(name), 'TM')), 1];
   const norm = (name: string, x: string, w: WeightRecipe, y: string, yRow0: ParamValue = 0): Step => step(name, { x, w: W(w), y }, { rows: 'T', yRow0 }, [perRow(1), 1, 1]);
+  const fp8 = o.precision === 'fp8' ? (o.fp8 ?? DEFAULT_FP8_SCALING) : undefined;
+  if (fp8) {
+    const problems = fp8ScalingProblems(fp8);
+    if (problems.length) throw new ModelRunError(`the FP8 kernels do not implement ${problems.join(', ')}`);
+  }
   let fp8Sites = 0;
   /** y[T,n] = x[T,k]·Wᵀ: a matmul, or (fp8) quantize_act_k then the block-scaled FP8 GEMM. */
   const linear = (role: string, x: string, w: WeightRecipe, n: number, k: number, y: string): Step[] => {
@@ -95,9 +127,10 @@ export function planForward(model: ModelIR, kernelList: readonly GeneratedKernel
     const aq = `act_fp8_${site}`;
     const ascale = `act_scales_${site}`;
     buffers[aq] = { words: (MAXT * k) / 4, perLayer: true };
-    buffers[ascale] = { words: MAXT * cdiv(k, 128), perLayer: true };
+    const bk = fp8!.activationTile[1];
+    buffers[ascale] = { words: MAXT * cdiv(k, bk), perLayer: true };
     return [
-      step(`quantize_act_${k}`, { x, q: aq, scales: ascale }, {}, [cdiv(k, 128), perRow(1), 1]),
+      { ...step(`quantize_act_${k}`, { x, q: aq, scales: ascale }, {}, [cdiv(k, bk), perRow(1), 1]), fp8Activation: k },
       step(`${role}_fp8`, { aq, ascale, bq: W({ fp8: 'codes', of: w, n, k }), bscale: W({ fp8: 'scales', of: w, n, k }), c: y }, rows, mm(`${role}_fp8`, n)),
     ];
   };
@@ -236,7 +269,7 @@ export function planForward(model: ModelIR, kernelList: readonly GeneratedKernel
     norm('rmsnorm_hidden', x, 'model.norm.weight', xn),
     step('lm_head', { a: xn, b: W(model.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'), c: logits }, rows, mm('lm_head', model.vocab)),
   ];
-  return { vocab: model.vocab, maxTokens: MAXT, maxSeq: o.maxSeq, ids, logits, buffers, prologue, blocks, layers, epilogue };
+  return { vocab: model.vocab, maxTokens: MAXT, maxSeq: o.maxSeq, ids, logits, buffers, prologue, blocks, layers, epilogue, ...(fp8 ? { fp8 } : {}) };
 }
 
 /** Inclusive ranges of an ascending list of integers: [0,1,2,5] → [[0,2],[5,5]]. */

@@ -8,7 +8,9 @@ import { compileFile, displaySource, parseFormat, printDiagnostics, usageError, 
 /**
  * What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html, `wgsl` the
  * kernels (wgsl/<model>/<kernel>.wgsl), `ts` the self-contained TypeScript module of each model
- * (ts/<model>/model.ts, which embeds its kernels; the wgsl files are written with it).
+ * (ts/<model>/model.ts, which embeds its kernels; the wgsl files are written with it). Both follow the
+ * precision pass: FP8 linears for a model a `train` deployment runs in FP8 (codegen/emit-wgsl.ts
+ * emitPrecisions), with a warning where a deployment's FP8 scaling cannot be followed.
  */
 const EMIT_KINDS = ['report', 'html', 'wgsl', 'ts'] as const;
 type EmitKind = (typeof EMIT_KINDS)[number];
@@ -57,10 +59,18 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         const { renderReportHtml } = await import('../../emit/html/index.js');
         files['report.html'] = await renderReportHtml(reportJson(r.analysis, source));
       }
+      let precisions: ReadonlyMap<string, import('../../codegen/emit-wgsl.js').EmitPrecision> = new Map();
       if ((opts.emit.includes('wgsl') || opts.emit.includes('ts')) && r.ir) {
-        const { emitWgsl } = await import('../../codegen/emit-wgsl.js');
+        const { emitPrecisions, emitWgsl } = await import('../../codegen/emit-wgsl.js');
+        const chosen = emitPrecisions(r.analysis);
+        precisions = chosen.byModel;
+        for (const n of chosen.notes) {
+          const src = r.source(n.span.file);
+          const at = src ? src.position(n.span.start) : null;
+          process.stderr.write(`warning: ${src ? `${displaySource(src.path)}:${at!.line}:${at!.column}: ` : ''}${n.message}\n`);
+        }
         try {
-          Object.assign(files, emitWgsl(r.ir.models, source));
+          Object.assign(files, emitWgsl(r.ir.models, source, precisions));
         } catch (e) {
           if (!(e instanceof Error && e.name === 'KernelConfigError')) throw e;
           process.stderr.write(`error: cannot generate the WGSL kernels: ${e.message}\n`);
@@ -72,7 +82,7 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         // Loaded only here: ts-morph and prettier take ~0.5 s to load, which no other output needs.
         const { emitTs } = await import('../../codegen/emit-ts.js');
         try {
-          Object.assign(files, await emitTs(r.ir.models, source));
+          Object.assign(files, await emitTs(r.ir.models, source, precisions));
         } catch (e) {
           if (!(e instanceof Error && (e.name === 'ModelRunError' || e.name === 'KernelConfigError'))) throw e;
           process.stderr.write(`error: cannot generate the TypeScript module: ${e.message}\n`);

@@ -20,6 +20,11 @@ export interface ModelKernelOptions {
   readonly maxSeq?: number;
   /** 'fp8': linear layers (not embedding, head, router) as block-scaled FP8 GEMMs, plus the activation quantizer. */
   readonly precision?: 'fp32' | 'fp8';
+  /**
+   * FP8 scaling (the precision pass's recipe): blockK = the K-width of the 1×blockK activation tiles
+   * and of the blockN×blockK weight blocks, promoteEvery = N_C; default 128, 128, 128 (DeepSeek-V3).
+   */
+  readonly fp8?: { readonly blockK: number; readonly blockN: number; readonly promoteEvery: number };
 }
 
 /** The largest cache length whose scores fit workgroup memory next to the reduction buffer. */
@@ -39,8 +44,8 @@ export function kernelsForModel(model: ModelIR, limits: KernelLimits, device: De
   const fp8 = options.precision === 'fp8';
   const linear = (name: string, n: number, k: number): void => {
     if (fp8) {
-      add(`${name}_fp8`, generateFp8GemmWGSL(chooseFp8GemmConfig({ m: T, n, k }, limits, device), limits));
-      add(`quantize_act_${k}`, generateFp8QuantizeWGSL(chooseFp8QuantizeConfig({ rows: T, cols: k, blockRows: 1 }, limits), limits));
+      add(`${name}_fp8`, generateFp8GemmWGSL(chooseFp8GemmConfig({ m: T, n, k, ...options.fp8 }, limits, device), limits));
+      add(`quantize_act_${k}`, generateFp8QuantizeWGSL(chooseFp8QuantizeConfig({ rows: T, cols: k, blockRows: 1, blockCols: options.fp8?.blockK }, limits), limits));
     } else {
       add(name, generateMatmulWGSL(chooseMatmulConfig({ m: T, n, k }, limits, device), limits));
     }

@@ -7,56 +7,16 @@
  * channels), weights per 128×128 block, FP32 scales, scale = amax / 448.
  */
 
-export const E4M3_MAX = 448;
-export const E4M3_NAN = 0x7f;
+import { E4M3_MAX, E4M3_NAN, blockScale, decodeE4M3, encodeE4M3, f32Bits } from '../runtime/fp8.js';
+
+// The codec is the portable runtime's (src/codegen/runtime/fp8.ts), which the emitted TypeScript
+// module carries to quantize weights at load: one implementation, so the two cannot drift.
+export { E4M3_MAX, E4M3_NAN, blockScale, decodeE4M3, encodeE4M3, f32Bits };
 /** Scale-block edge along K (and along N for weights), DeepSeek-V3's 128. */
 export const FP8_BLOCK = 128;
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-
-export function f32Bits(x: number): number {
-  f32[0] = x;
-  return u32[0]!;
-}
-
-/** Round to nearest integer, ties to even (WGSL `round`), for non-negative x. */
-function roundHalfEven(x: number): number {
-  const r = Math.floor(x);
-  const d = x - r;
-  if (d > 0.5) return r + 1;
-  if (d < 0.5) return r;
-  return r % 2 === 0 ? r : r + 1;
-}
-
-/** Encode one value (taken as f32) to an E4M3 code (0..255). */
-export function encodeE4M3(x: number): number {
-  const bits = f32Bits(x);
-  const sign = (bits >>> 24) & 0x80;
-  const abs = bits & 0x7fffffff;
-  if (abs > 0x7f800000) return sign | E4M3_NAN;
-  // Normal range starts at 2^-6 (f32 bits 0x3c800000).
-  if (abs >= 0x3c800000) {
-    // RNE on the f32 bit pattern: drop 20 mantissa bits; a carry into the exponent is correct.
-    const rounded = (abs + 0x7ffff + ((abs >>> 20) & 1)) >>> 20;
-    const code = rounded - ((127 - 7) << 3);
-    return sign | Math.min(code, 0x7e);
-  }
-  // Subnormal: value = m · 2^-9, m in 0..8 (8 is the smallest normal, code 0x08, by construction).
-  u32[0] = abs;
-  const m = roundHalfEven(f32[0]! * 512);
-  return sign | m;
-}
-
-/** Decode an E4M3 code to its exact value (a number, exactly representable in f32). */
-export function decodeE4M3(code: number): number {
-  const s = code & 0x80 ? -1 : 1;
-  const e = (code >>> 3) & 0xf;
-  const m = code & 7;
-  if (e === 15 && m === 7) return NaN;
-  if (e === 0) return s * m * 2 ** -9;
-  return s * (1 + m / 8) * 2 ** (e - 7);
-}
 
 /** Codes of `values` packed four to a u32, little-endian within the word (value 4i in bits 0..7). */
 export function packE4M3(codes: Uint8Array): Uint32Array {
@@ -66,11 +26,6 @@ export function packE4M3(codes: Uint8Array): Uint32Array {
 
 export function unpackE4M3(words: Uint32Array): Uint8Array {
   return new Uint8Array(words.buffer.slice(words.byteOffset, words.byteOffset + words.byteLength));
-}
-
-/** Scale of a block with absolute maximum `amax` (f32 arithmetic, as the kernel computes it). */
-export function blockScale(amax: number): number {
-  return amax > 0 ? Math.fround(Math.fround(amax) / E4M3_MAX) : 1;
 }
 
 export interface Fp8Tensor {

@@ -7,11 +7,15 @@
  *
  * This file is shared by `kasc run` (src/codegen/host.ts imports it) and by every TypeScript module
  * `kasc build --emit ts` writes (src/codegen/emit-ts.ts copies its statements in with ts-morph). So it
- * must stay self-contained: NO imports (neither Node nor kasc), only the WebGPU global types, and
+ * must stay self-contained: no imports but its sibling runtime files (the module holds them too, so
+ * the emitter drops those import lines), neither Node nor kasc, only the WebGPU global types, and
  * nothing that a browser lacks. The plan format is documented in src/codegen/INTERFACE.md ("Forward
- * plan"); src/codegen/plan.ts builds plans from the IR.
+ * plan"); src/codegen/plan.ts builds plans from the IR. FP8 weights are quantized at load by
+ * runtime/fp8.ts (same rules: no imports), or taken as they are from a checkpoint that stores them
+ * block-quantized already (runtime/safetensors.ts reads DeepSeek-V3's F8_E4M3 + `weight_scale_inv`).
  */
 /// <reference types="@webgpu/types" />
+import { type PackedFp8, quantizeFp8Weight } from './fp8.js';
 
 /** One binding of @group(0): storage bindings first, the `Params` uniform (if any) last. */
 export interface KernelBinding {
@@ -53,6 +57,16 @@ export type WeightRecipe =
   | { readonly experts: number; readonly rows: readonly string[] }
   | { readonly fp8: 'codes' | 'scales'; readonly of: WeightRecipe; readonly n: number; readonly k: number };
 
+/**
+ * The FP8 recipe of a plan (the precision pass's): activations scaled per 1×K tile, weights per
+ * N×K block (`weightBlock` = [N, K], the same K), partial sums promoted to f32 every `promoteEvery`.
+ */
+export interface Fp8Scaling {
+  readonly activationTile: readonly [number, number];
+  readonly weightBlock: readonly [number, number];
+  readonly promoteEvery: number;
+}
+
 /** A binding's buffer: a named plan buffer, or a weight. */
 export type BufferRef = string | { readonly weight: WeightRecipe };
 
@@ -70,10 +84,12 @@ export interface BufferSpec {
 
 /**
  * One step of the schedule: a dispatch of `kernel`; a clear of a buffer; or a copy of T rows of
- * `words` words from the start of buffer `copy` to row pos0 of buffer `to` (a cache append).
+ * `words` words from the start of buffer `copy` to row pos0 of buffer `to` (a cache append). A
+ * dispatch with `fp8Activation` quantizes an activation of that many columns into its `q` (codes)
+ * and `scales` bindings (what readQuantizedActivations reads back).
  */
 export type Step =
-  | { readonly kernel: string; readonly bind: Readonly<Record<string, BufferRef>>; readonly params?: Readonly<Record<string, ParamValue>>; readonly grid: Grid }
+  | { readonly kernel: string; readonly bind: Readonly<Record<string, BufferRef>>; readonly params?: Readonly<Record<string, ParamValue>>; readonly grid: Grid; readonly fp8Activation?: number }
   | { readonly clear: string }
   | { readonly copy: string; readonly to: string; readonly words: number };
 
@@ -93,6 +109,8 @@ export interface ForwardPlan {
   readonly blocks: Readonly<Record<string, readonly Step[]>>;
   readonly layers: readonly string[];
   readonly epilogue: readonly Step[];
+  /** Present when the plan has FP8 linears: how they scale (weights are quantized at load with it). */
+  readonly fp8?: Fp8Scaling;
 }
 
 /**
@@ -106,10 +124,16 @@ export interface TensorGroup {
   readonly experts?: number;
 }
 
-/** A tensor: shape and row-major f32 data. */
+/**
+ * A tensor: shape and row-major f32 data. A checkpoint that stores it block-quantized (DeepSeek-V3's
+ * F8_E4M3 weights with `weight_scale_inv`) may add `fp8`: the E4M3 codes (one per byte, row-major),
+ * the f32 scale of each block and the block's [rows, cols]; an FP8 linear with that block then uses
+ * the codes as they are instead of quantizing `data` again.
+ */
 export interface WeightTensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
+  readonly fp8?: { readonly codes: Uint8Array; readonly scales: Float32Array; readonly block: readonly [number, number] };
 }
 
 /** Anything with `get(name)`, e.g. `Map<string, WeightTensor>`, keyed by Hugging Face tensor names. */
@@ -120,8 +144,14 @@ export interface WeightSource {
 export interface RuntimeOptions {
   /** KV-cache capacity in positions, at most the plan's maxSeq (the default). */
   readonly maxSeq?: number;
-  /** Block-quantizes W[n, k] (128×128 blocks) to E4M3 codes, 4 per u32, and f32 scales; only plans with fp8 weights need it. */
-  readonly quantize?: (w: Float32Array, n: number, k: number) => { readonly codes: Uint32Array; readonly scales: Float32Array };
+}
+
+/** An activation as an FP8 linear quantized it: E4M3 codes [rows, cols] one per byte, f32 scales [rows, ⌈cols/K⌉] (1×K tiles). */
+export interface QuantizedActivation {
+  readonly rows: number;
+  readonly cols: number;
+  readonly codes: Uint8Array;
+  readonly scales: Float32Array;
 }
 
 /** A model on the GPU: prefill, then decode steps, against its KV cache. */
@@ -139,6 +169,11 @@ export interface GpuModel {
    * name starts with `kernelPrefix`, in schedule order (as the last call left them).
    */
   readBinding(kernelPrefix: string, binding: string): Promise<{ readonly kernel: string; readonly data: ArrayBuffer }[]>;
+  /**
+   * For debugging and tests: every activation the FP8 linears of the last call quantized, in call
+   * order (what a CPU reference needs to follow the GPU's rounding at E4M3 ties); [] without FP8.
+   */
+  readQuantizedActivations(): Promise<QuantizedActivation[]>;
   /** Frees every GPU buffer; the model is unusable afterwards. */
   destroy(): void;
 }
@@ -173,7 +208,7 @@ export function checkWeightShapes(groups: readonly TensorGroup[], weights: Weigh
     const t = weights.get(name);
     if (!t) problems.push(`missing tensor \`${name}\``);
     else if (t.shape.join('x') !== shape.join('x')) problems.push(`tensor \`${name}\` has shape [${t.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
-    else if (t.data.length !== shape.reduce((a, b) => a * b, 1)) problems.push(`tensor \`${name}\` has ${t.data.length} values for shape [${shape.join(', ')}]`);
+    else if ((t.fp8 ? t.fp8.codes.length : t.data.length) !== shape.reduce((a, b) => a * b, 1)) problems.push(`tensor \`${name}\` has ${t.data.length} values for shape [${shape.join(', ')}]`);
     if (problems.length >= limit) break;
   }
   return problems;
@@ -212,7 +247,7 @@ function forLayer(r: WeightRecipe, l: number): WeightRecipe {
 
 /** A step bound to its GPU objects. */
 type Recorded =
-  | { readonly kind: 'dispatch'; readonly kernel: string; readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup; readonly uniform: GPUBuffer | null; readonly params: readonly ParamValue[]; readonly grid: Grid; readonly buffers: ReadonlyMap<string, GPUBuffer> }
+  | { readonly kind: 'dispatch'; readonly kernel: string; readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup; readonly uniform: GPUBuffer | null; readonly params: readonly ParamValue[]; readonly grid: Grid; readonly buffers: ReadonlyMap<string, GPUBuffer>; readonly fp8Activation: number }
   | { readonly kind: 'clear'; readonly buffer: GPUBuffer }
   | { readonly kind: 'copy'; readonly buffer: GPUBuffer; readonly to: GPUBuffer; readonly words: number };
 
@@ -291,6 +326,28 @@ export async function createRuntime(
     }
     return concat(r.rows);
   };
+  /**
+   * W[n, k] of an FP8 linear in the plan's blocks: the checkpoint's own codes and scales when every
+   * tensor of the recipe is stored block-quantized with those blocks (and a row-concatenation meets
+   * at block edges), else quantized here from the f32 values.
+   */
+  const packedOf = (r: WeightRecipe, n: number, k: number): PackedFp8 => {
+    if (!plan.fp8) throw new ModelRunError('the plan has FP8 weights but no `fp8` scaling');
+    const [bn, bk] = plan.fp8.weightBlock;
+    const names = typeof r === 'string' ? [r] : 'fp8' in r || 'experts' in r ? null : r.rows;
+    const parts = names?.map((name) => weights.get(name)) ?? [];
+    const stored = parts.length > 0 && parts.every((t, i) => t?.fp8 && t.fp8.block[0] === bn && t.fp8.block[1] === bk && t.shape.length === 2 && t.shape[1] === k && (i === parts.length - 1 || t.shape[0]! % bn === 0) && t.fp8.scales.length === cdiv(t.shape[0]!, bn) * cdiv(k, bk));
+    if (!stored || parts.reduce((s, t) => s + t!.shape[0]!, 0) !== n) return quantizeFp8Weight(f32Of(r), n, k, bn, bk);
+    const bytes = new Uint8Array(n * k);
+    const scales = new Float32Array(cdiv(n, bn) * cdiv(k, bk));
+    let row = 0;
+    for (const t of parts) {
+      bytes.set(t!.fp8!.codes, row * k);
+      scales.set(t!.fp8!.scales, (row / bn) * cdiv(k, bk));
+      row += t!.shape[0]!;
+    }
+    return { codes: new Uint32Array(bytes.buffer), scales };
+  };
   const weightBuffers = new Map<string, GPUBuffer>();
   const quantized = new Map<string, { codes: GPUBuffer; scales: GPUBuffer }>();
   const weightBuffer = (r: WeightRecipe): GPUBuffer => {
@@ -301,8 +358,7 @@ export async function createRuntime(
       const ofKey = JSON.stringify(r.of);
       let q = quantized.get(ofKey);
       if (!q) {
-        if (!options.quantize) throw new ModelRunError('this plan has FP8 weights: pass the `quantize` option');
-        const { codes, scales } = options.quantize(f32Of(r.of), r.n, r.k);
+        const { codes, scales } = packedOf(r.of, r.n, r.k);
         q = { codes: upload(codes), scales: upload(scales) };
         quantized.set(ofKey, q);
       }
@@ -367,7 +423,7 @@ export async function createRuntime(
       return { binding: b.binding, resource: { buffer } };
     });
     const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    recorded.push({ kind: 'dispatch', kernel: s.kernel, pipeline, group, uniform, params, grid: s.grid, buffers });
+    recorded.push({ kind: 'dispatch', kernel: s.kernel, pipeline, group, uniform, params, grid: s.grid, buffers, fp8Activation: s.fp8Activation ?? 0 });
   };
   for (const s of plan.prologue) await record(s, -1);
   for (let l = 0; l < plan.layers.length; l++) {
@@ -384,6 +440,7 @@ export async function createRuntime(
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
 
   let position = 0;
+  let lastRows = 0;
   const forward = async (tokens: readonly number[]): Promise<Float32Array> => {
     const T = tokens.length;
     if (T === 0 || T > MAXT) throw new ModelRunError(`a forward call takes 1..${MAXT} tokens, not ${T}`);
@@ -428,7 +485,21 @@ export async function createRuntime(
     const result = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
     position += T;
+    lastRows = T;
     return result;
+  };
+
+  /** The whole contents of `src` (a storage buffer), read back. */
+  const readBuffer = async (src: GPUBuffer): Promise<ArrayBuffer> => {
+    const tmp = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(src, 0, tmp, 0, src.size);
+    device.queue.submit([enc.finish()]);
+    await tmp.mapAsync(GPUMapMode.READ);
+    const data = tmp.getMappedRange().slice(0);
+    tmp.unmap();
+    tmp.destroy();
+    return data;
   };
 
   return {
@@ -449,14 +520,19 @@ export async function createRuntime(
       for (const s of recorded) {
         const src = s.kind === 'dispatch' && s.kernel.startsWith(kernelPrefix) ? s.buffers.get(binding) : undefined;
         if (!src || s.kind !== 'dispatch') continue;
-        const tmp = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        const enc = device.createCommandEncoder();
-        enc.copyBufferToBuffer(src, 0, tmp, 0, src.size);
-        device.queue.submit([enc.finish()]);
-        await tmp.mapAsync(GPUMapMode.READ);
-        out.push({ kernel: s.kernel, data: tmp.getMappedRange().slice(0) });
-        tmp.unmap();
-        tmp.destroy();
+        out.push({ kernel: s.kernel, data: await readBuffer(src) });
+      }
+      return out;
+    },
+    async readQuantizedActivations() {
+      const out: QuantizedActivation[] = [];
+      const tile = plan.fp8?.activationTile[1] ?? 1;
+      for (const s of recorded) {
+        if (s.kind !== 'dispatch' || !s.fp8Activation || lastRows === 0) continue;
+        const cols = s.fp8Activation;
+        const codes = await readBuffer(s.buffers.get('q')!);
+        const scales = await readBuffer(s.buffers.get('scales')!);
+        out.push({ rows: lastRows, cols, codes: new Uint8Array(codes, 0, lastRows * cols), scales: new Float32Array(scales, 0, lastRows * cdiv(cols, tile)) });
       }
       return out;
     },

@@ -81,41 +81,59 @@ export const CANONICAL_RULES: readonly CanonicalRule[] = [
   {
     kind: 'prune',
     name: 'split-right-assoc',
-    why: 'Split(Split(a, b), c) = Split(a, Split(b, c)) = a·|b|·|c| + b·|c| + c; keep the right-nested form (same number of steps)',
-    forbids: (_s, op) => op.primitive === 'split' && op.operands[0]!.node.kind === 'split',
+    why: 'Split(Split(a, b), c) = Split(a, Split(b, c)) = a·|b|·|c| + b·|c| + c; keep the right-nested form (same number of steps) — only when the inner Split is lone: a Shared a·|b| + b read by another tensor cannot be rebuilt after a and b went into the right-nested form, and Split(b, b) is no move (both found by the depth-6 counts benchmark)',
+    forbids: (state, op) => {
+      if (op.primitive !== 'split') return false;
+      const [inner, c] = op.operands as [Dim, Dim];
+      // Split(b, c) must exist for the right-nested form: not when c is b itself (Split(b, b) is no move).
+      return inner.node.kind === 'split' && inner.node.lo !== c && isLone(state, inner);
+    },
   },
   {
     kind: 'prune',
     name: 'split-undoes-merge',
-    why: 'Split(⌊d/B⌋, d mod B) = d when neither half was read elsewhere (Shared): the state without both steps is reached with two fewer',
+    why: 'Split(⌊d/B⌋, d mod B) = d when neither half was read elsewhere (Shared) and no other copy of d is on the frontier: the state without both steps is reached with two fewer',
     forbids: (state, op) => {
       if (op.primitive !== 'split') return false;
       const [hi, lo] = op.operands as [Dim, Dim];
+      const h = hi.node;
+      const l = lo.node;
       return (
-        hi.node.kind === 'merge-hi' &&
-        lo.node.kind === 'merge-lo' &&
-        hi.node.of === lo.node.of &&
-        hi.node.block === lo.node.block &&
+        h.kind === 'merge-hi' &&
+        l.kind === 'merge-lo' &&
+        h.of === l.of &&
+        h.block === l.block &&
         isLone(state, hi) &&
-        isLone(state, lo)
+        isLone(state, lo) &&
+        // …and no other copy of d is around: Split(a·|b| + b, d) could then read d twice, which the
+        // shorter construction cannot (Split(d, d) is no move).
+        state.frontier.every((f) => f === hi || f === lo || !occursIn(h.of, f))
       );
     },
   },
   {
     kind: 'prune',
     name: 'merge-undoes-split',
-    why: 'Merge(a·|b| + b, |b|) gives back a and b when the Split was read nowhere else: the state without both steps is reached with two fewer',
-    forbids: (state, op) =>
-      op.primitive === 'merge' && op.operands[0]!.node.kind === 'split' && op.operands[0]!.node.lo.size === op.size && isLone(state, op.operands[0]!),
+    why: 'Merge(a·|b| + b, |b|) gives back a and b when the Split was read nowhere else and no other copy of a or b is on the frontier: the state without both steps is reached with two fewer',
+    forbids: (state, op) => {
+      if (op.primitive !== 'merge') return false;
+      const s = op.operands[0]!;
+      if (s.node.kind !== 'split' || s.node.lo.size !== op.size || !isLone(state, s)) return false;
+      // …and no other copy of a or b is around (the halves could otherwise be split with it, which
+      // the shorter construction cannot: Split(b, b) is no move).
+      const { hi, lo } = s.node;
+      return state.frontier.every((f) => f === s || (!occursIn(hi, f) && !occursIn(lo, f)));
+    },
   },
   {
     kind: 'prune',
     name: 'merge-inner-first',
-    why: 'Merge(⌊d/B1⌋, B2) then gives ⌊d/(B1·B2)⌋, ⌊d/B1⌋ mod B2, d mod B1 — the same three indices as Merge(d, B1·B2) then Merge(d mod B1·B2, B1); forbidden only when B1·B2 is itself an allowed block',
-    forbids: (_s, op, spec) => {
+    why: 'Merge(⌊d/B1⌋, B2) then gives ⌊d/(B1·B2)⌋, ⌊d/B1⌋ mod B2, d mod B1 — the same three indices as Merge(d, B1·B2) then Merge(d mod B1·B2, B1); forbidden only when B1·B2 is itself an allowed block and ⌊d/B1⌋ is lone',
+    forbids: (state, op, spec) => {
       if (op.primitive !== 'merge') return false;
       const d = op.operands[0]!;
-      return d.node.kind === 'merge-hi' && has(spec.blockSizes, mul(d.node.block, op.size!));
+      // Lone, for the same reason as split-right-assoc: a Shared ⌊d/B1⌋ is not rebuilt by the other order.
+      return d.node.kind === 'merge-hi' && has(spec.blockSizes, mul(d.node.block, op.size!)) && isLone(state, d);
     },
   },
   {
@@ -148,8 +166,20 @@ export const CANONICAL_RULES: readonly CanonicalRule[] = [
   },
   {
     kind: 'normalize',
+    name: 'simplify-views',
+    why: 'index identities that hold for every in-range value: ⌊⌊s/B1⌋/B2⌋ = ⌊s/(B1·B2)⌋, ⌊(a·|b| + b)/|b|⌋ = a, (a·|b| + b) mod |b| = b, ⌊s/B⌋·B + s mod B = s; rewriting an expression to an equal one leaves the index relation unchanged',
+    normalize: simplifyViews,
+  },
+  {
+    kind: 'normalize',
+    name: 'data-bijection-of-reduction',
+    why: 'Σ_r x[φ(r)] · Π_j w_j[…, r, …] = Σ_r x[r] · Π_j w_j[…, φ⁻¹(r), …] for a bijective view φ (Shifts, transposes ⌊r/B⌋ / r mod B put back together): when the input reads r only through φ(r) and every weight reads r only as a whole dimension, φ⁻¹ only relabels each such weight along one axis, so x[φ(r)] → x[r]; the result is built by the same steps minus the views',
+    normalize: undoDataBijections,
+  },
+  {
+    kind: 'normalize',
     name: 'weight-bijections',
-    why: 'weight elements are anonymous, so a bijective view inside one weight is a relabelling of its elements: w[shift(e)] → w[e], w[split(a, b)] → w[a, b], w[⌊e/B⌋, e mod B] → w[e] (skipped where it would repeat a dim); the result is built by the same steps minus these views',
+    why: 'weight elements are anonymous, so a bijective view inside one weight is a relabelling of its elements: w[shift(e)] → w[e], w[split(a, b)] → w[a, b], w[⌊e/B⌋, e mod B] → w[e], w[⌊e/(B1·B2)⌋, ⌊e/B1⌋ mod B2] → w[⌊e/B1⌋] (skipped where it would repeat a dim); the result is built by the same steps minus these views',
     normalize: undoWeightBijections,
   },
   {
@@ -187,6 +217,16 @@ function peelWeight(weight: readonly Dim[]): Dim[] {
         if (lo) {
           replacement = [n.of];
           drop = [d, lo];
+        } else {
+          // ⌊s/(B1·B2)⌋ with ⌊s/B1⌋ mod B2 is the pair of ⌊s/B1⌋ after rule simplify-views merged ⌊⌊s/B1⌋/B2⌋.
+          const inner = others.find((x) => {
+            const m = x.node;
+            return m.kind === 'merge-lo' && m.of.node.kind === 'merge-hi' && m.of.node.of === n.of && mul(m.of.node.block, m.block) === n.block;
+          });
+          if (inner && inner.node.kind === 'merge-lo') {
+            replacement = [inner.node.of];
+            drop = [d, inner];
+          }
         }
       }
       if (!replacement) continue;
@@ -198,6 +238,85 @@ function peelWeight(weight: readonly Dim[]): Dim[] {
     }
   }
   return dims;
+}
+
+/** `d` with the identities of rule `simplify-views` applied bottom-up until none applies. */
+function simplifyDim(d: Dim): Dim {
+  const n = d.node;
+  switch (n.kind) {
+    case 'output':
+    case 'reduce':
+      return d;
+    case 'merge-hi': {
+      const of = simplifyDim(n.of);
+      const m = of.node;
+      if (m.kind === 'merge-hi') return simplifyDim(mergeHi(m.of, mul(m.block, n.block)));
+      if (m.kind === 'split' && m.lo.size === n.block) return m.hi;
+      return mergeHi(of, n.block);
+    }
+    case 'merge-lo': {
+      const of = simplifyDim(n.of);
+      const m = of.node;
+      if (m.kind === 'split' && m.lo.size === n.block) return m.lo;
+      return mergeLo(of, n.block);
+    }
+    case 'split': {
+      const hi = simplifyDim(n.hi);
+      const lo = simplifyDim(n.lo);
+      const a = hi.node;
+      const b = lo.node;
+      if (a.kind === 'merge-hi' && b.kind === 'merge-lo' && a.of === b.of && a.block === b.block) return a.of;
+      return split(hi, lo);
+    }
+    case 'shift':
+      return shift(simplifyDim(n.of));
+    case 'stride':
+      return stride(simplifyDim(n.of), n.stride);
+    case 'unfold':
+      return unfold(simplifyDim(n.main), simplifyDim(n.window));
+  }
+}
+
+export function simplifyViews(op: Operator): Operator {
+  const input = op.input.map(simplifyDim);
+  const weights = op.weights.map((w) => w.map(simplifyDim));
+  // A simplification that makes a weight hold one expression twice would change the tensor's shape
+  // (w[a, a] is not a layout): keep that weight as it was.
+  const kept = weights.map((w, j) => (new Set(w).size === w.length ? w : [...op.weights[j]!]));
+  if (input.every((d, i) => d === op.input[i]) && kept.every((w, j) => w.every((d, i) => d === op.weights[j]![i]))) return op;
+  return makeOperator(op.outputs, input, sortedWeights(kept), op.reductions);
+}
+
+/**
+ * The expression `e` is a bijective view of: peel Shifts and Splits of a Merge pair (⌊x/B⌋·B + x mod B
+ * is x; (x mod B)·(|x|/B) + ⌊x/B⌋ is a transpose of x; either half may itself be a bijective view of
+ * its Merge half) while they apply.
+ */
+function bijectiveRoot(e: Dim): Dim {
+  const n = e.node;
+  if (n.kind === 'shift') return bijectiveRoot(n.of);
+  if (n.kind === 'split') {
+    const a = bijectiveRoot(n.hi).node;
+    const b = bijectiveRoot(n.lo).node;
+    const pair = (a.kind === 'merge-hi' && b.kind === 'merge-lo') || (a.kind === 'merge-lo' && b.kind === 'merge-hi');
+    if (pair && a.of === b.of && a.block === b.block) return bijectiveRoot(a.of);
+  }
+  return e;
+}
+
+export function undoDataBijections(op: Operator): Operator {
+  const input = [...op.input];
+  let changed = false;
+  input.forEach((e, i) => {
+    const r = bijectiveRoot(e);
+    if (r === e || r.node.kind !== 'reduce') return;
+    const elsewhere = input.some((d, j) => j !== i && d.iterators.includes(r));
+    const wholeInWeights = op.weights.every((w) => w.every((d) => d === r || !d.iterators.includes(r)));
+    if (elsewhere || !wholeInWeights) return;
+    input[i] = r;
+    changed = true;
+  });
+  return changed ? makeOperator(op.outputs, input, op.weights, op.reductions) : op;
 }
 
 export function undoWeightBijections(op: Operator): Operator {
@@ -273,8 +392,19 @@ export function allows(rules: readonly CanonicalRule[], state: State, op: Op, sp
   return rules.every((r) => r.kind !== 'prune' || !r.forbids(state, op, spec));
 }
 
-/** The operator after every normalize rule in `rules`. */
+/**
+ * The operator after the normalize rules in `rules`, applied in table order and repeated until
+ * nothing changes (one rule can enable another: peeling a weight's Shift leaves the input's Shift
+ * of that reduction undoable). Every rule removes views or lowers the key, so this ends; the cap is
+ * a guard.
+ */
 export function normalize(rules: readonly CanonicalRule[], op: Operator): Operator {
-  return rules.reduce((o, r) => (r.kind === 'normalize' ? r.normalize(o) : o), op);
+  let current = op;
+  for (let pass = 0; pass < 16; pass++) {
+    const next = rules.reduce((o, r) => (r.kind === 'normalize' ? r.normalize(o) : o), current);
+    if (next === current) return next;
+    current = next;
+  }
+  return current;
 }
 

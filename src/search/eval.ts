@@ -141,10 +141,12 @@ export function indexTable(op: Operator, binding: Binding, maxPoints = 5_000_000
   const v = new Int32Array(iterators.length);
   let terms = 0;
   for (let p = 0; p < points; p++) {
-    let rest = p;
-    for (let i = iterators.length - 1; i >= 0; i--) {
-      v[i] = rest % extents[i]!;
-      rest = Math.floor(rest / extents[i]!);
+    // Odometer over the iterators (row-major: the last one fastest); v starts at all zeros.
+    if (p > 0) {
+      for (let i = iterators.length - 1; i >= 0; i--) {
+        if (++v[i]! < extents[i]!) break;
+        v[i] = 0;
+      }
     }
     const xi = x.offset(v);
     if (xi < 0) continue;

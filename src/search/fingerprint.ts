@@ -8,8 +8,9 @@
  * are anonymous, so they are named by colour refinement (1-dimensional Weisfeiler–Leman): an
  * element's colour is refined from the terms it occurs in (their output and input offsets and the
  * colours of the other weight elements in them) and from its tensor's colour multiset, until the
- * number of colours stops growing. Colours are ranks of sorted signature strings, and every round's
- * sorted signature list enters the hash, so equal fingerprints mean equal refinement histories.
+ * number of colours stops growing. Colours are ranks of sorted signatures (2×32-bit hashes of the
+ * refinement data), and every round's sorted signature list enters the hash, so equal fingerprints
+ * mean equal refinement histories (up to a 64-bit hash collision).
  *
  * Guarantee: relations equal up to relabelling ⇒ equal fingerprints (the construction only uses
  * relabelling-invariant data). The converse can fail in principle (WL does not separate every pair of
@@ -17,18 +18,62 @@
  * a soundness test that compares fingerprint sets can therefore miss a lost class that collides
  * with a kept one, never report a loss that is not real.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Operator } from './ir.js';
 import { indexTable, volume, type IndexTable } from './eval.js';
 import type { Binding } from './size.js';
 
-function relationText(t: IndexTable): string {
+/** One 32-bit mixing step (murmur3's multiply-xorshift finalizer over h ⊕ v). */
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0xcc9e2d51);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x1b873593);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** Two independent 32-bit lanes, so a collision needs ~64 bits of bad luck. */
+const SEED_A = 0x2545f491;
+const SEED_B = 0x5851f42d;
+
+function sortedInts(xs: number[]): number[] {
+  return xs.sort((a, b) => a - b);
+}
+
+/**
+ * Feed the index relation to `h`: the header, every Weisfeiler–Leman round's sorted signature list,
+ * then the sorted terms with their weight elements named by final colour. Numeric throughout (the
+ * signatures are 2×32-bit hashes of relabelling-invariant data, colours are ranks of the sorted
+ * signatures), which keeps the guarantee above and is an order of magnitude faster than strings.
+ */
+function hashRelation(t: IndexTable, h: Hash): void {
   const nW = t.w.length;
-  const header = `y${t.outputShape.join('x')} x${t.inputShape.join('x')} w${nW}`;
+  h.update(`y${t.outputShape.join('x')} x${t.inputShape.join('x')} w${nW}\n`);
+  // The terms as rows (out, in, c1, c2, …), sorted: packed into one exact float per row when the
+  // mixed radix fits 2^53 (always, at fingerprint sizes), else sorted as arrays.
+  const termOrder = (cols: number, colRange: number, col: (k: number, i: number) => number): Float64Array => {
+    const outRange = volume(t.outputShape);
+    const inRange = volume(t.inputShape);
+    if (outRange * inRange * colRange ** cols < 2 ** 53) {
+      const keys = new Float64Array(t.terms);
+      for (let k = 0; k < t.terms; k++) {
+        let key = t.out[k]! * inRange + t.in[k]!;
+        for (let i = 0; i < cols; i++) key = key * colRange + col(k, i);
+        keys[k] = key;
+      }
+      return keys.sort();
+    }
+    const rows = Array.from({ length: t.terms }, (_, k) => [t.out[k]!, t.in[k]!, ...Array.from({ length: cols }, (_, i) => col(k, i))]);
+    rows.sort((a, b) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+      return 0;
+    });
+    return Float64Array.from(rows.flat());
+  };
   if (nW === 0) {
-    const terms: string[] = [];
-    for (let k = 0; k < t.terms; k++) terms.push(`${t.out[k]}:${t.in[k]}`);
-    return `${header}\n${terms.sort().join(' ')}`;
+    h.update(new Uint8Array(termOrder(0, 1, () => 0).buffer));
+    return;
   }
   // Global element ids: tensor j's element e is base[j] + e.
   const base: number[] = [];
@@ -39,52 +84,123 @@ function relationText(t: IndexTable): string {
   }
   const tensorOf = new Int32Array(total);
   t.weightShapes.forEach((shape, j) => tensorOf.fill(j, base[j]!, base[j]! + volume(shape)));
-  const elementOf = (j: number, k: number) => base[j]! + t.w[j]![k]!;
-  const termsOf: number[][] = Array.from({ length: total }, () => []);
-  for (let k = 0; k < t.terms; k++) for (let j = 0; j < nW; j++) termsOf[elementOf(j, k)]!.push(k);
+  const element = (j: number, k: number) => base[j]! + t.w[j]![k]!;
 
   let colour = new Int32Array(total); // all elements start alike
   let distinct = 1;
-  const history: string[] = [];
+  const sumA = new Int32Array(total);
+  const sumB = new Int32Array(total);
+  const count = new Int32Array(total);
   for (let round = 0; round <= total; round++) {
-    const tensorSig = t.weightShapes.map((_, j) => {
-      const cs: number[] = [];
-      for (let e = base[j]!; e < base[j]! + volume(t.weightShapes[j]!); e++) cs.push(colour[e]!);
-      return cs.sort((a, b) => a - b).join(',');
+    // Each tensor's multiset of colours.
+    const tensorA: number[] = [];
+    const tensorB: number[] = [];
+    const histogram = new Int32Array(distinct);
+    t.weightShapes.forEach((shape, j) => {
+      histogram.fill(0);
+      for (let e = base[j]!; e < base[j]! + volume(shape); e++) histogram[colour[e]!]!++;
+      let a = SEED_A;
+      let b = SEED_B;
+      for (let c = 0; c < distinct; c++) {
+        if (histogram[c] === 0) continue;
+        a = mix(mix(a, c), histogram[c]!);
+        b = mix(mix(b, c), histogram[c]!);
+      }
+      tensorA.push(a);
+      tensorB.push(b);
     });
-    const signature: string[] = new Array(total);
-    for (let e = 0; e < total; e++) {
-      const ctx = termsOf[e]!.map((k) => {
-        const others: number[] = [];
-        for (let j = 0; j < nW; j++) {
-          const f = elementOf(j, k);
-          if (f !== e) others.push(colour[f]!);
+    // Each element's multiset of term contexts (out, in, colours of the other elements), summed.
+    sumA.fill(0);
+    sumB.fill(0);
+    count.fill(0);
+    const others: number[] = [];
+    for (let k = 0; k < t.terms; k++) {
+      const a0 = mix(mix(SEED_A, t.out[k]!), t.in[k]!);
+      const b0 = mix(mix(SEED_B, t.out[k]!), t.in[k]!);
+      for (let j = 0; j < nW; j++) {
+        const e = element(j, k);
+        let a = a0;
+        let b = b0;
+        if (nW === 2) {
+          const c = colour[element(1 - j, k)]!;
+          a = mix(a, c);
+          b = mix(b, c);
+        } else if (nW > 2) {
+          others.length = 0;
+          for (let i = 0; i < nW; i++) if (i !== j) others.push(colour[element(i, k)]!);
+          for (const c of sortedInts(others)) {
+            a = mix(a, c);
+            b = mix(b, c);
+          }
         }
-        return `${t.out[k]}:${t.in[k]}:${others.sort((a, b) => a - b).join(',')}`;
-      });
-      signature[e] = `${colour[e]}|${tensorSig[tensorOf[e]!]}|${ctx.sort().join(';')}`;
+        sumA[e] = (sumA[e]! + mix(a, 0x68e31da4)) | 0;
+        sumB[e] = (sumB[e]! + mix(b, 0x1b56c4e9)) | 0;
+        count[e]!++;
+      }
     }
-    const dictionary = [...new Set(signature)].sort();
-    const rank = new Map(dictionary.map((s, i) => [s, i]));
-    history.push(dictionary.join('\n'));
+    const sigA = new Int32Array(total);
+    const sigB = new Int32Array(total);
+    for (let e = 0; e < total; e++) {
+      const j = tensorOf[e]!;
+      sigA[e] = mix(mix(mix(mix(mix(SEED_A, colour[e]!), tensorA[j]!), sumA[e]!), sumB[e]!), count[e]!);
+      sigB[e] = mix(mix(mix(mix(mix(SEED_B, colour[e]!), tensorB[j]!), sumB[e]!), sumA[e]!), count[e]!);
+    }
+    // Colours: ranks of the distinct signatures in (sigA, sigB) order (relabelling-invariant). Sorted
+    // as exact floats sigA·2^21 + element (element ids < 2^21), then each run of equal sigA by sigB.
+    if (total >= 2 ** 21) throw new Error(`internal error: ${total} weight elements exceed the fingerprint's limit of 2^21; use smaller sizes`);
+    const packed = new Float64Array(total);
+    for (let e = 0; e < total; e++) packed[e] = (sigA[e]! >>> 0) * 2 ** 21 + e;
+    packed.sort();
+    const order = Array.from(packed, (p) => p % 2 ** 21);
+    for (let i = 0; i < total; ) {
+      let j = i + 1;
+      while (j < total && sigA[order[j]!] === sigA[order[i]!]) j++;
+      if (j - i > 1) {
+        const run = order.slice(i, j).sort((x, y) => sigB[x]! - sigB[y]! || x - y);
+        for (let t = 0; t < run.length; t++) order[i + t] = run[t]!; // no spread: runs can exceed the call-stack limit
+      }
+      i = j;
+    }
     const next = new Int32Array(total);
-    for (let e = 0; e < total; e++) next[e] = rank.get(signature[e]!)!;
+    const dictionary: number[] = [];
+    let rank = -1;
+    for (let i = 0; i < total; i++) {
+      const e = order[i]!;
+      const prev = order[i - 1];
+      if (i === 0 || sigA[e] !== sigA[prev!] || sigB[e] !== sigB[prev!]) {
+        rank++;
+        dictionary.push(sigA[e]!, sigB[e]!);
+      }
+      next[e] = rank;
+    }
+    h.update(new Uint8Array(Int32Array.from(dictionary).buffer)).update('--');
     colour = next;
-    if (dictionary.length === distinct && round > 0) break;
-    distinct = dictionary.length;
+    if (rank + 1 === distinct && round > 0) break;
+    distinct = rank + 1;
   }
-  const terms: string[] = [];
-  for (let k = 0; k < t.terms; k++) {
-    const cs: number[] = [];
-    for (let j = 0; j < nW; j++) cs.push(colour[elementOf(j, k)]!);
-    terms.push(`${t.out[k]}:${t.in[k]}:${cs.sort((a, b) => a - b).join(',')}`);
+  h.update('==');
+  // Each term's weight colours, sorted (the weights are unordered).
+  let col: (k: number, i: number) => number;
+  if (nW === 1) col = (k) => colour[element(0, k)]!;
+  else if (nW === 2) {
+    col = (k, i) => {
+      const a = colour[element(0, k)]!;
+      const b = colour[element(1, k)]!;
+      return (i === 0) === a < b ? a : b;
+    };
+  } else {
+    const termCols = Array.from({ length: t.terms }, (_, k) => sortedInts(Array.from({ length: nW }, (_, j) => colour[element(j, k)]!)));
+    col = (k, i) => termCols[k]![i]!;
   }
-  return `${header}\n${history.join('\n--\n')}\n==\n${terms.sort().join(' ')}`;
+  h.update(new Uint8Array(termOrder(nW, distinct, col).buffer));
 }
 
 /** Hex fingerprint of the operator's index relation on each binding (see the file comment). */
 export function semanticFingerprint(op: Operator, bindings: readonly Binding[]): string {
   const h = createHash('sha256');
-  for (const b of bindings) h.update(relationText(indexTable(op, b))).update('\n#\n');
+  for (const b of bindings) {
+    hashRelation(indexTable(op, b), h);
+    h.update('\n#\n');
+  }
   return h.digest('hex').slice(0, 24);
 }

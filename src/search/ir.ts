@@ -140,13 +140,29 @@ export interface Op {
 }
 
 const ops = new Map<string, Op>();
+/** The same ops by identity of primitive, operands and size (nested maps), to skip building long keys. */
+const opsByIdentity = new Map<PrimitiveKind, Map<Dim | null, Map<Dim | null, Map<Size | null, Op>>>>();
+
+function level<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
 
 export function makeOp(primitive: PrimitiveKind, operands: readonly Dim[], size: Size | null = null): Op {
+  const bySize =
+    operands.length <= 2
+      ? level(level(level(opsByIdentity, primitive, () => new Map()), operands[0] ?? null, () => new Map()), operands[1] ?? null, () => new Map<Size | null, Op>())
+      : null;
+  const fast = bySize?.get(size);
+  if (fast) return fast;
   const key = `${primitive}(${[...operands.map((d) => d.key), ...(size ? [size.key] : [])].join(';')})`;
-  const existing = ops.get(key);
-  if (existing) return existing;
-  const op: Op = Object.freeze({ key, primitive, operands: Object.freeze([...operands]), size });
-  ops.set(key, op);
+  let op = ops.get(key);
+  if (!op) {
+    op = Object.freeze({ key, primitive, operands: Object.freeze([...operands]), size });
+    ops.set(key, op);
+  }
+  bySize?.set(size, op);
   return op;
 }
 
@@ -163,15 +179,27 @@ export interface State {
 }
 
 const states = new Map<string, State>();
+/** The same states by the sorted ids of their frontier and reductions (a multiset key that needs no long strings). */
+const statesById = new Map<string, State>();
+
+const byId = (a: Dim, b: Dim) => a.id - b.id;
 
 export function makeState(frontier: readonly Dim[], reductions: readonly Dim[]): State {
+  const idKey = `${frontier
+    .map((d) => d.id)
+    .sort((a, b) => a - b)
+    .join(',')}|${[...reductions].sort(byId).map((d) => d.id).join(',')}`;
+  const fast = statesById.get(idKey);
+  if (fast) return fast;
   const f = [...frontier].sort(compareByKey);
   const r = [...reductions].sort(compareByKey);
   const key = `[${f.map((d) => d.key).join(' ')}]{${r.map((d) => d.key).join(' ')}}`;
-  const existing = states.get(key);
-  if (existing) return existing;
-  const state: State = Object.freeze({ key, id: states.size, frontier: Object.freeze(f), reductions: Object.freeze(r) });
-  states.set(key, state);
+  let state = states.get(key);
+  if (!state) {
+    state = Object.freeze({ key, id: states.size, frontier: Object.freeze(f), reductions: Object.freeze(r) });
+    states.set(key, state);
+  }
+  statesById.set(idKey, state);
   return state;
 }
 

@@ -4,7 +4,8 @@
  * `dense`"). Each records its construction steps, so its depth is the number of steps.
  *
  * Layouts (row-major) follow PyTorch where there is a PyTorch counterpart: conv weights are
- * [C_out, C_in, k]; the dense weight is [C_in, C_out] (x · W).
+ * [C_out, C_in, k] (2-D: [C_out, C_in, k, k]; depthwise [C_in, k, k], PyTorch's [C_in, 1, k, k]
+ * without the unit axis; pointwise [C_out, C_in]); the dense weight is [C_in, C_out] (x · W).
  */
 import { makeOp, mergeHi, mergeLo, outputDim, reduceDim, shift, split, unfold, type Dim, type Op, type Operator } from './ir.js';
 import { applyOps, completeWith, startState, type OperatorInterface } from './primitives.js';
@@ -25,6 +26,8 @@ export const L = primary('L');
 export const g = coefficient('g');
 export const k = coefficient('k');
 export const r = coefficient('r');
+export const H = primary('H');
+export const W = primary('W');
 
 const io = (inputs: [string, Size][], outputs: [string, Size][]): OperatorInterface => ({
   inputs: inputs.map(([name, size]) => ({ name, size })),
@@ -172,7 +175,64 @@ export function groupedConv1d(): NamedOperator {
   );
 }
 
-/** Every named operator, in a fixed order. */
+const image = () =>
+  io(
+    [
+      ['c', C_in],
+      ['h', H],
+      ['w', W],
+    ],
+    [
+      ['c', C_out],
+      ['h', H],
+      ['w', W],
+    ],
+  );
+
+/** y[o, h, w] = Σ_i Σ_s Σ_t x[i, h + s − ⌊(k−1)/2⌋, w + t − ⌊(k−1)/2⌋] · w[o, i, s, t] (same padding). */
+export function conv2d(): NamedOperator {
+  const o = outputDim(0, C_out);
+  const h = outputDim(1, H);
+  const w = outputDim(2, W);
+  const i = reduceDim(0, C_in);
+  const s = reduceDim(0, k);
+  const t = reduceDim(1, k);
+  return named(
+    'conv2d',
+    'full k×k convolution, same padding',
+    image(),
+    [reduce(C_in), reduce(k), reduce(k), share(i), share(s), share(t), makeOp('unfold', [h, s]), makeOp('unfold', [w, t])],
+    [i, unfold(h, s), unfold(w, t)],
+    [[o, i, s, t]],
+  );
+}
+
+/**
+ * Depthwise-separable conv2d (MobileNet): a k×k filter per input channel, then a pointwise layer,
+ * y[o, h, w] = Σ_i p[o, i] · Σ_s Σ_t x[i, h + s − ⌊(k−1)/2⌋, w + t − ⌊(k−1)/2⌋] · d[i, s, t].
+ * The channel iterator i is read by three tensors (two Shares).
+ */
+export function depthwiseSeparableConv2d(): NamedOperator {
+  const o = outputDim(0, C_out);
+  const h = outputDim(1, H);
+  const w = outputDim(2, W);
+  const i = reduceDim(0, C_in);
+  const s = reduceDim(0, k);
+  const t = reduceDim(1, k);
+  return named(
+    'depthwise-separable-conv2d',
+    'k×k depthwise convolution per input channel (same padding), then a pointwise C_in → C_out layer',
+    image(),
+    [reduce(C_in), reduce(k), reduce(k), share(i), share(i), share(s), share(t), makeOp('unfold', [h, s]), makeOp('unfold', [w, t])],
+    [i, unfold(h, s), unfold(w, t)],
+    [
+      [i, s, t],
+      [o, i],
+    ],
+  );
+}
+
+/** Every named operator, in a fixed order (1-D interfaces first, then the 2-D ones). */
 export function namedOperators(): NamedOperator[] {
-  return [dense(), grouped(), lowRank(), depthwiseConv1d(), conv1d(), shiftPointwise(), poolUnpoolPointwise(), groupedConv1d()];
+  return [dense(), grouped(), lowRank(), depthwiseConv1d(), conv1d(), shiftPointwise(), poolUnpoolPointwise(), groupedConv1d(), conv2d(), depthwiseSeparableConv2d()];
 }

@@ -34,7 +34,7 @@ import {
   type Operator,
   type State,
 } from './ir.js';
-import { div, isCoefficientOnly, isOne, isPositiveIntegerForAll, type Binding } from './size.js';
+import { div, isCoefficientOnly, isOne, isPositiveIntegerForAll, type Binding, type Size } from './size.js';
 import type { SearchSpec } from './spec.js';
 
 /** Every binding a size must be legal under: the user's plus the fingerprint's. */
@@ -151,6 +151,34 @@ export function applyOp(state: State, op: Op): State {
       break;
   }
   return makeState(frontier, reductions);
+}
+
+/**
+ * A lower bound on the steps from `state` to a state with a completion. Two needs, met by disjoint
+ * steps: every Stride left on the frontier must be consumed by its own Unfold (an Unfold never adds
+ * a size the input lacks: its result has its main's size), and every input size the frontier lacks
+ * (as a multiset) must be created — each step adds at most one dimension whose size is not a Merge
+ * block size (Merge adds two, one of them the block), and at most two in all. So the bound is
+ * strides + max(missing non-block sizes, ⌈missing sizes / 2⌉). Sound: 0 for every completable state.
+ */
+export function stepsToComplete(state: State, spec: OperatorInterface & Pick<SearchSpec, 'blockSizes'>): number {
+  let strides = 0;
+  const have = new Map<Size, number>();
+  for (const d of state.frontier) {
+    if (isStrideTop(d)) strides++;
+    else have.set(d.size, (have.get(d.size) ?? 0) + 1);
+  }
+  let missing = 0;
+  let missingNonBlock = 0;
+  for (const input of spec.inputs) {
+    const n = have.get(input.size) ?? 0;
+    if (n > 0) have.set(input.size, n - 1);
+    else {
+      missing++;
+      if (!spec.blockSizes.includes(input.size)) missingNonBlock++;
+    }
+  }
+  return strides + Math.max(missingNonBlock, Math.ceil(missing / 2));
 }
 
 /** Apply steps in order (for building named operators by hand). */

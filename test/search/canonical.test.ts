@@ -10,9 +10,9 @@ import { makeOp, mergeHi, mergeLo, outputDim, reduceDim, split, type Op } from '
 import { applyOps, completeWith, startState } from '../../src/search/primitives.js';
 import { coefficient, div, mul, primary } from '../../src/search/size.js';
 import type { SearchSpec } from '../../src/search/spec.js';
-import { linearSpec, sequenceSpec } from '../../src/search/specs.js';
+import { image2dSpec, linearSpec, sequenceSpec } from '../../src/search/specs.js';
 
-describe.each([linearSpec(4), sequenceSpec(4)])('rule soundness on the $name spec (depth 4)', (spec) => {
+describe.each([linearSpec(4), sequenceSpec(4), image2dSpec(3)])('rule soundness on the $name spec (depth $maxDepth)', (spec) => {
   const raw = enumerateOperators(spec, { rules: NO_RULES, fingerprints: true });
   const rawClasses = fingerprintSet(raw);
 
@@ -96,5 +96,31 @@ describe('equivalences the rules rely on', () => {
     const x = build([...pruned, ...tail], [ri], [[ri, o, split(ra, rb)]]);
     const y = build([makeOp('reduce', [], mul(g, r)), ...tail], [ri], [[ri, o, reduceDim(0, mul(g, r))]]);
     expect(fingerprintOf(x, base)).toBe(fingerprintOf(y, base));
+  });
+
+  // Found by the depth-6 counts benchmark: the shorter construction a rule points to must exist.
+  it('split-right-assoc keeps Split(a·|b| + b, b): Split(b, b) is no move', () => {
+    const t = reduceDim(0, r);
+    const steps = [makeOp('reduce', [], r), makeOp('share', [t]), makeOp('split', [o, t])];
+    expect(firesOn('split-right-assoc', [...steps, makeOp('split', [split(o, t), t])])).toBe(false);
+    const u = reduceDim(0, g);
+    expect(firesOn('split-right-assoc', [makeOp('reduce', [], r), makeOp('reduce', [], g), makeOp('split', [o, t]), makeOp('split', [split(o, t), u])])).toBe(true);
+  });
+
+  it('split-right-assoc keeps a Shared inner Split', () => {
+    const t = reduceDim(0, r);
+    const u = reduceDim(0, g);
+    const steps = [makeOp('reduce', [], r), makeOp('reduce', [], g), makeOp('split', [o, t]), makeOp('share', [split(o, t)])];
+    expect(firesOn('split-right-assoc', [...steps, makeOp('split', [split(o, t), u])])).toBe(false);
+  });
+
+  it('merge-undoes-split and split-undoes-merge stay quiet while another copy of a part is around', () => {
+    const t = reduceDim(0, r);
+    const shared = [makeOp('reduce', [], r), makeOp('share', [t]), makeOp('split', [o, t])];
+    expect(firesOn('merge-undoes-split', [...shared, makeOp('merge', [split(o, t)], r)])).toBe(false);
+    expect(firesOn('merge-undoes-split', [makeOp('reduce', [], r), makeOp('split', [o, t]), makeOp('merge', [split(o, t)], r)])).toBe(true);
+    const halves = [makeOp('share', [o]), makeOp('merge', [o], g)];
+    expect(firesOn('split-undoes-merge', [...halves, makeOp('split', [mergeHi(o, g), mergeLo(o, g)])])).toBe(false);
+    expect(firesOn('split-undoes-merge', [makeOp('merge', [o], g), makeOp('split', [mergeHi(o, g), mergeLo(o, g)])])).toBe(true);
   });
 });

@@ -5,8 +5,8 @@ import { namedOperators } from '../../src/search/library.js';
 import type { Binding } from '../../src/search/size.js';
 import { Rng } from '../../src/util/rng.js';
 
-const B: Binding = { C_in: 6, C_out: 8, C: 5, L: 9, g: 2, k: 3, r: 2 };
-const { C_in: Ci, C_out: Co, C, L, g, k, r } = B as Required<Record<string, number>>;
+const B: Binding = { C_in: 6, C_out: 8, C: 5, L: 9, H: 5, W: 7, g: 2, k: 3, r: 2 };
+const { C_in: Ci, C_out: Co, C, L, H, W, g, k, r } = B as Required<Record<string, number>>;
 const pad = Math.floor((k - 1) / 2);
 
 /** Hand-written closed forms: exact muls + adds (cost.ts) and parameter counts. */
@@ -19,6 +19,9 @@ const closedForm: Record<string, { flops: number; params: number }> = {
   'shift-pointwise': { flops: 2 * Ci * Co * L - Co * L, params: Ci * Co },
   'pool-unpool-pointwise': { flops: Ci * L - (Ci * L) / k + (2 * Ci * Co * L) / k - (Co * L) / k, params: Ci * Co },
   'grouped-conv1d': { flops: (2 * Ci * Co * L * k) / g - Co * L, params: (Ci * Co * k) / g },
+  conv2d: { flops: 2 * Co * Ci * H * W * k * k - Co * H * W, params: Co * Ci * k * k },
+  // Depthwise first (C_in·H·W·k² muls, sum the k² taps), then pointwise (C_in·C_out·H·W muls, sum C_in).
+  'depthwise-separable-conv2d': { flops: 2 * Ci * H * W * k * k - Ci * H * W + 2 * Ci * Co * H * W - Co * H * W, params: Ci * k * k + Co * Ci },
 };
 
 /** Hand-written reference kernels (independent of the index-expression evaluator). */
@@ -94,6 +97,33 @@ const reference: Record<string, (x: Float64Array, w: Float64Array[]) => Float64A
     }
     return y;
   },
+  conv2d: (x, [w]) => {
+    const y = new Float64Array(Co * H * W);
+    for (let o = 0; o < Co; o++)
+      for (let h = 0; h < H; h++)
+        for (let v = 0; v < W; v++)
+          for (let i = 0; i < Ci; i++)
+            for (let s = 0; s < k; s++)
+              for (let t = 0; t < k; t++) {
+                const [a, b] = [h + s - pad, v + t - pad];
+                if (a >= 0 && a < H && b >= 0 && b < W) y[(o * H + h) * W + v] += x[(i * H + a) * W + b] * w![((o * Ci + i) * k + s) * k + t];
+              }
+    return y;
+  },
+  'depthwise-separable-conv2d': (x, [d, p]) => {
+    const mid = new Float64Array(Ci * H * W);
+    for (let i = 0; i < Ci; i++)
+      for (let h = 0; h < H; h++)
+        for (let v = 0; v < W; v++)
+          for (let s = 0; s < k; s++)
+            for (let t = 0; t < k; t++) {
+              const [a, b] = [h + s - pad, v + t - pad];
+              if (a >= 0 && a < H && b >= 0 && b < W) mid[(i * H + h) * W + v] += x[(i * H + a) * W + b] * d![(i * k + s) * k + t];
+            }
+    const y = new Float64Array(Co * H * W);
+    for (let o = 0; o < Co; o++) for (let i = 0; i < Ci; i++) for (let hw = 0; hw < H * W; hw++) y[o * H * W + hw] += p![o * Ci + i] * mid[i * H * W + hw];
+    return y;
+  },
 };
 
 const random = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.normal());
@@ -102,7 +132,7 @@ const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * 
 describe('named operators', () => {
   const ops = namedOperators();
 
-  it('covers every operator the issue names for 1-D', () => {
+  it('covers every operator the issue names for 1-D and 2-D', () => {
     expect(ops.map((o) => o.name)).toEqual(Object.keys(closedForm));
   });
 
@@ -156,6 +186,8 @@ describe('named operators', () => {
       'shift-pointwise': 3,
       'pool-unpool-pointwise': 6,
       'grouped-conv1d': 8,
+      conv2d: 8,
+      'depthwise-separable-conv2d': 9,
     });
   });
 });

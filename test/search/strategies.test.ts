@@ -1,0 +1,82 @@
+/**
+ * The four strategies behind strategy.ts's interface: each rediscovers small named operators by
+ * fingerprint; MCTS, run to exhaustion, reaches exactly the semantic classes the exhaustive
+ * enumerator finds (so its pruning and exhaustion bookkeeping lose nothing); guided rollouts nearly
+ * always finish; one MCTS round's virtual losses spread its descents over distinct operators.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StrategyName } from '../../src/search/api.js';
+import { ruleSet } from '../../src/search/canonical.js';
+import { enumerateOperators, fingerprintOf, fingerprintSet } from '../../src/search/enumerate.js';
+import { namedOperators } from '../../src/search/library.js';
+import { MctsSearch } from '../../src/search/mcts.js';
+import { runSearch } from '../../src/search/run.js';
+import { linearSpec, sequenceSpec } from '../../src/search/specs.js';
+import { SearchContext } from '../../src/search/strategy.js';
+import { Rng } from '../../src/util/rng.js';
+
+const named = (name: string) => namedOperators().find((n) => n.name === name)!.operator;
+const strategies: readonly StrategyName[] = ['mcts', 'beam', 'random', 'canvas'];
+
+const cases = strategies.flatMap((strategy) =>
+  [
+    ['dense', linearSpec(4)],
+    ['low-rank', linearSpec(4)],
+    // Canvas's unguided sampling does not reach depthwise conv1d in 20,000 samples (bench/RESULTS.md).
+    ...(strategy === 'canvas' ? [] : [['depthwise-conv1d', sequenceSpec(4)]]),
+  ].map(([name, spec]) => [strategy, name as string, spec as ReturnType<typeof linearSpec>] as const),
+);
+
+describe('rediscovery', () => {
+  it.each(cases)('%s rediscovers %s by fingerprint', async (strategy, name, spec) => {
+    const target = fingerprintOf(named(name), spec);
+    const r = await runSearch(spec, { strategy, seed: 5, maxEvaluations: 20000, budget: {}, stopAtFingerprint: target, keep: 1e6 });
+    expect(r.stats.foundAfter).not.toBeNull();
+    expect(r.stats.evaluations).toBe(r.stats.foundAfter);
+    expect(r.candidates.some((c) => c.fingerprint === target)).toBe(true);
+  });
+});
+
+describe('MCTS to exhaustion', () => {
+  it.each([
+    ['linear', linearSpec(3)],
+    ['sequence-1d', sequenceSpec(2)],
+  ] as const)('reaches exactly the enumerator’s semantic classes on the %s spec', async (_name, spec) => {
+    const r = await runSearch(spec, { strategy: 'mcts', seed: 1, maxEvaluations: 1e6, budget: {}, keep: 1e6 });
+    const want = fingerprintSet(enumerateOperators(spec, { rules: ruleSet(), fingerprints: true }));
+    expect(new Set(r.candidates.map((c) => c.fingerprint))).toEqual(want);
+    expect(r.stats.evaluations).toBe(enumerateOperators(spec, { rules: ruleSet(), fingerprints: false }).perDepth.at(-1)!.operators);
+  });
+});
+
+describe('guided rollouts', () => {
+  it.each([
+    ['linear', linearSpec(6)],
+    ['sequence-1d', sequenceSpec(6)],
+  ] as const)('finish in ≥ 90 percent of random rollouts on the %s spec', async (_name, spec) => {
+    const r = await runSearch(spec, { strategy: 'random', seed: 2, maxEvaluations: 300, budget: {} });
+    expect(r.stats.validRollouts / r.stats.rollouts).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('Canvas’s unguided samples are rejected far more often', async () => {
+    const r = await runSearch(sequenceSpec(6), { strategy: 'canvas', seed: 2, maxEvaluations: 300, budget: {} });
+    expect(r.stats.validRollouts / r.stats.rollouts).toBeLessThan(0.7);
+  });
+});
+
+describe('virtual loss', () => {
+  it('spreads one MCTS round of 16 descents over 16 distinct tree paths', () => {
+    const spec = sequenceSpec(4);
+    const mcts = new MctsSearch(new SearchContext(spec, ruleSet(), {}), new Rng(3));
+    for (let round = 0; round < 5; round++) {
+      const ps = mcts.propose(16);
+      expect(ps.length).toBe(16);
+      const ends = ps.map((p) => (p.token as { path: { key: string }[] }).path.at(-1)!.key);
+      expect(new Set(ends).size).toBe(16);
+      mcts.update(
+        ps,
+        ps.map(() => 0.5),
+      );
+    }
+  });
+});

@@ -16,9 +16,10 @@ import { registerFmt } from './commands/fmt.js';
 import { registerLsp } from './commands/lsp.js';
 import { registerPlace } from './commands/place.js';
 import { registerRun } from './commands/run.js';
+import { registerSearch } from './commands/search.js';
 
 /** Every command, in the order `kasc --help` lists them. */
-const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport, registerFmt, registerLsp, registerPlace, registerImport, registerExport, registerEmit, registerRun];
+const COMMANDS: CommandRegistration[] = [registerBuild, registerCheck, registerReport, registerFmt, registerLsp, registerPlace, registerImport, registerExport, registerEmit, registerRun, registerSearch];
 
 export async function main(argv: string[]): Promise<number> {
   let exit = 0;

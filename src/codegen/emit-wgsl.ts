@@ -10,7 +10,8 @@
  * policy — WebGPU has no BF16 arithmetic, so f32 — or no deployment) gets f32 linears. `emitPrecisions`
  * makes that choice once for both emitters and says where it could not follow a deployment.
  */
-import type { Span } from '../diagnostics/diagnostic.js';
+import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { diagnostic } from '../diagnostics/codes.js';
 import type { ModelIR } from '../ir/model.js';
 import type { Analysis } from '../passes/analyze.js';
 import type { PrecisionResult } from '../passes/precision.js';
@@ -31,22 +32,17 @@ export interface EmitPrecision {
 }
 
 /** A deployment's precision the emitters could not follow, at the deployment's `precision` field. */
-export interface EmitNote {
-  readonly span: Span;
-  readonly message: string;
-}
-
 export const F32_PRECISION: EmitPrecision = { precision: 'fp32' };
 
 /**
  * The precision of each model (by name) from the deployments' precision results: FP8 when a `train`
  * deployment of it resolved to FP8 with a scaling the kernels implement (the first such, in source
  * order), else f32. A deployment whose FP8 scaling the kernels do not implement, or that asks for a
- * different scaling than the one followed, gets a note.
+ * different scaling than the one followed, gets a warning (KAS0660) at the deployment.
  */
-export function emitPrecisions(analysis: Pick<Analysis, 'deployments' | 'passResults'>): { readonly byModel: ReadonlyMap<string, EmitPrecision>; readonly notes: readonly EmitNote[] } {
+export function emitPrecisions(analysis: Pick<Analysis, 'deployments' | 'passResults'>): { readonly byModel: ReadonlyMap<string, EmitPrecision>; readonly notes: readonly Diagnostic[] } {
   const byModel = new Map<string, EmitPrecision>();
-  const notes: EmitNote[] = [];
+  const notes: { span: Span; message: string }[] = [];
   const unsupported: { span: Span; model: string; message: string }[] = [];
   const scalingText = (s: Fp8Scaling): string => `activations ${s.activationTile.join('x')}, weights ${s.weightBlock.join('x')}, promote ${s.promoteEvery}`;
   for (const d of analysis.deployments) {
@@ -74,7 +70,7 @@ export function emitPrecisions(analysis: Pick<Analysis, 'deployments' | 'passRes
     notes.push({ span: u.span, message: `${u.message}; the emitted code ${p?.precision === 'fp8' ? `follows \`${p.from}\` (${scalingText(p.fp8!)})` : 'runs its linear layers in f32'}` });
   }
   notes.sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start));
-  return { byModel, notes };
+  return { byModel, notes: notes.map((n) => diagnostic('fp8ScalingNotFollowed', { detail: n.message }, n.span)) };
 }
 
 /** The KV-cache capacity the emitted attention kernel holds: the context, capped by core workgroup memory. */

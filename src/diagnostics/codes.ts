@@ -122,6 +122,28 @@ export const Codes = {
   engineNoFlag: entry<{ engine: string; what: string }>('KAS0609', 'warning', 'a setting the engine has no launch argument for', (p) => `${p.engine} has no launch argument for ${p.what}`),
   engineWrongKind: entry<{ engine: string; name: string; kind: string; expected: string }>('KAS0610', 'error', 'a deployment of the kind the engine does not run', (p) => `${p.engine} launches ${p.expected} deployments, but ${q(p.name)} is a ${p.kind} deployment`),
 
+  // 630–659: operator search (`search` blocks)
+  unknownSizeVariable: entry<{ name: string }>('KAS0630', 'error', 'a size that names a variable the search does not declare', (p) => `cannot find size variable ${q(p.name)}`),
+  sizeNotInteger: entry<{ size: string; where: string; binding: string }>('KAS0631', 'error', 'a size that is not a positive whole number under one of the bindings', (p) => `size ${q(p.size)} is not a positive whole number ${p.where} (${p.binding})`),
+  sizeNotMonomial: entry<{ op: string }>('KAS0632', 'error', 'a size written with `+` or `-`: sizes are products and quotients', (p) => `a size cannot use ${q(p.op)}`),
+  bindingLengths: entry<{ block: string; detail: string }>('KAS0633', 'error', 'size lists of different lengths in one binding block', (p) => `the lists in ${q(p.block)} disagree in length: ${p.detail}`),
+  sizeVariableKind: entry<{ name: string; kind: string; other: string; where: string }>('KAS0634', 'error', 'a size variable declared as primary in one place and coefficient in another', (p) => `${q(p.name)} is declared as a ${p.kind} variable here, but it is a ${p.other} variable ${p.where}`),
+  unknownReferenceOperator: entry<{ name: string }>('KAS0635', 'error', 'a reference operator the search library does not have', (p) => `unknown reference operator ${q(p.name)}`),
+  operatorUnbound: entry<{ operator: string; variable: string }>('KAS0636', 'error', 'a reference operator that reads a size variable the search does not declare', (p) => `reference operator ${q(p.operator)} uses size variable ${q(p.variable)}, which this search does not declare`),
+  teacherInterface: entry<{ operator: string; teacher: string; search: string }>('KAS0637', 'error', 'a teacher operator whose interface differs from the search\'s', (p) => `teacher ${q(p.operator)} maps ${p.teacher}, but the search maps ${p.search}`),
+  budgetForm: entry<{ field: string }>('KAS0638', 'error', 'a budget that is neither an absolute figure nor a multiple of one reference operator', (p) => `${q(p.field)} must be an absolute figure or a multiple of one reference operator`),
+  budgetBelowMinimum: entry<{ field: string; budget: string; minimum: string; why: string }>('KAS0639', 'error', 'a budget no operator of the interface can meet', (p) => `the ${p.field} budget of ${p.budget} is below ${p.minimum}, ${p.why}`),
+  fitTooLarge: entry<{ elements: string; max: string }>('KAS0640', 'error', 'fit sizes too large for the least-squares fit', (p) => `the fit's input and output hold ${p.elements} element pairs, more than the ${p.max} the fit can solve`),
+  bindingIncomplete: entry<{ block: string; variable: string }>('KAS0641', 'error', 'a fingerprint binding that leaves out a size variable', (p) => `${q(p.block)} gives no value for size variable ${q(p.variable)}`),
+  fingerprintUnderivable: entry<{ detail: string }>('KAS0642', 'error', 'no small bindings keep the search\'s sizes whole and distinct', (p) => `cannot derive small bindings for the ${p.detail}`),
+  fingerprintCollision: entry<{ a: string; b: string }>('KAS0643', 'warning', 'two different sizes that are equal under every fingerprint binding', (p) => `sizes ${q(p.a)} and ${q(p.b)} are equal under every fingerprint binding, so the fingerprint cannot tell them apart`),
+  inputUnreachable: entry<{ size: string; variable: string }>('KAS0644', 'error', 'an input size the primitives can never produce', (p) => `input size ${q(p.size)} cannot be reached: ${q(p.variable)} appears in no output size and no \`reduce_sizes\``),
+  duplicateSizeVariable: entry<{ name: string }>('KAS0645', 'error', 'a size variable declared both in `sizes` and in `coefficients`', (p) => `size variable ${q(p.name)} is declared twice`),
+
+  // 660–679: code generation (`kasc build --emit wgsl,ts`)
+  fp8ScalingNotFollowed: entry<{ detail: string }>('KAS0660', 'warning', 'a deployment\'s FP8 scaling that the emitted kernels do not follow', (p) => p.detail),
+  cannotGenerate: entry<{ what: string; detail: string }>('KAS0661', 'error', 'a model the code generator cannot emit', (p) => `cannot generate the ${p.what}: ${p.detail}`),
+
   // 9xx: the compiler itself
   internalError: entry<{ detail: string }>('KAS0901', 'error', 'a bug in kasc', (p) => `internal error: ${p.detail}`),
 } as const;

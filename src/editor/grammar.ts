@@ -48,6 +48,7 @@ export function schemaNames(): SchemaNames {
         }
         break;
       case 'count':
+      case 'list':
         visitType(t.item);
         break;
       case 'intOrAuto':

@@ -116,4 +116,6 @@ export interface ProgramIR {
   readonly nodes: readonly import('./hardware.js').NodeIR[];
   readonly clusters: readonly ClusterIR[];
   readonly deployments: readonly DeploymentIR[];
+  /** The entry file's `search` blocks (src/ir/search.ts), in source order. */
+  readonly searches?: readonly import('./search.js').SearchIR[];
 }

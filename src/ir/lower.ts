@@ -9,7 +9,9 @@ import { PEAK_DTYPES, TRAIN, type BlockSchema } from '../semantics/schema.js';
 import type { Attention, Ffn, ModelIR, Moe, Rope } from './model.js';
 import type { ClusterIR, GpuIR, Network, NodeIR, PeakDtype } from './hardware.js';
 import type { BalanceSimSettings, DeploymentIR, Parallel, PlacementSpec, Precision, ProgramIR, RoutingSettings, TrainReference } from './deploy.js';
-import type { Span } from '../diagnostics/diagnostic.js';
+import { DiagnosticSink, type Span } from '../diagnostics/diagnostic.js';
+import { resolveSearch } from '../semantics/check-search.js';
+import type { SearchIR } from './search.js';
 
 /** Thrown inside lowering only, when a required value is absent; caught per declaration. */
 class Absent extends Error {}
@@ -123,6 +125,15 @@ export class Lowerer {
       if (e instanceof Absent) return undefined;
       throw e;
     }
+  }
+
+  /** A `search` block: resolved by the same function that checked it (a scratch sink: it is clean now). */
+  search(d: CheckedDecl): SearchIR {
+    return this.cached(d, () => {
+      const resolved = need(resolveSearch(d, new DiagnosticSink()));
+      const target = d.body.values.get('target');
+      return { ...resolved, span: d.decl.span, target: target ? this.gpu(this.ref(target)) : null };
+    });
   }
 
   model(d: CheckedDecl): ModelIR {
@@ -366,6 +377,7 @@ export function lowerProgram(checked: CheckedProgram): ProgramIR {
   const nodes = new Map<string, NodeIR>();
   const clusters = new Map<string, ClusterIR>();
   const deployments: DeploymentIR[] = [];
+  const searches: SearchIR[] = [];
   const addCluster = (c: ClusterIR) => {
     clusters.set(c.name, c);
     nodes.set(c.node.name, c.node);
@@ -406,9 +418,14 @@ export function lowerProgram(checked: CheckedProgram): ProgramIR {
         }
         break;
       }
+      case 'search': {
+        const s = l.tryLower(() => l.search(d));
+        if (s) searches.push(s);
+        break;
+      }
     }
   }
   // Source order (entry declarations first, then what deployments pull in) is stable and reads naturally.
   const byName = <T,>(m: Map<string, T>) => [...m.values()];
-  return { models: byName(models), gpus: byName(gpus), nodes: byName(nodes), clusters: byName(clusters), deployments };
+  return { models: byName(models), gpus: byName(gpus), nodes: byName(nodes), clusters: byName(clusters), deployments, ...(searches.length ? { searches } : {}) };
 }

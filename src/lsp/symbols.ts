@@ -15,6 +15,7 @@ const DECLARATION_SYMBOL: Record<DeclarationKeyword, SymbolKind> = {
   cluster: SymbolKind.Struct,
   train: SymbolKind.Event,
   serve: SymbolKind.Event,
+  search: SymbolKind.Function,
 };
 
 export function documentSymbols(analysis: DocumentAnalysis): DocumentSymbol[] {

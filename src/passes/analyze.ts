@@ -36,6 +36,8 @@ export interface Analysis {
   readonly deployments: readonly DeploymentIR[];
   /** What each co-design pass found for each deployment, in pass order. */
   readonly passResults: ReadonlyMap<DeploymentIR, readonly PassResult[]>;
+  /** The entry file's `search` blocks as declared (the search itself runs only in `kasc search`). */
+  readonly searches?: readonly import('../ir/search.js').SearchIR[];
 }
 
 export function analyzeModel(model: ModelIR, deployments: readonly DeploymentIR[]): ModelAnalysis {
@@ -61,5 +63,6 @@ export function analyzeProgram(ir: ProgramIR, passResults: ReadonlyMap<Deploymen
     clusters: ir.clusters.map((c) => ({ cluster: c, network: networkReport(c) })),
     deployments: ir.deployments,
     passResults,
+    ...(ir.searches?.length ? { searches: ir.searches } : {}),
   };
 }

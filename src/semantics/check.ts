@@ -9,6 +9,7 @@ import { GPU } from './schema.js';
 import { closest } from './suggest.js';
 import { fatTreeCapacity } from '../cost/network.js';
 import { checkNetwork } from './check-network.js';
+import { checkSearches } from './check-search.js';
 import { enumName, num, spanOf, variant, type CheckedBody, type CheckedDecl, type CheckedProgram } from './evaluate.js';
 
 export function checkProgram(checked: CheckedProgram, sink: DiagnosticSink): void {
@@ -32,6 +33,7 @@ export function checkProgram(checked: CheckedProgram, sink: DiagnosticSink): voi
         break;
     }
   }
+  checkSearches(checked.decls, sink);
 }
 
 /** The layers a `moe layers[a..b step n]` selector picks, half-open like Rust ranges. */

@@ -3,7 +3,7 @@
  * with `detailed`, in an editor hover (bounds spelled out, the unit left to its own line).
  */
 import type { FieldType } from './schema.js';
-import { describeDimension, exampleUnit } from './units.js';
+import { describeDimension, exampleUnit, isDimensionless } from './units.js';
 
 function bounds(min?: number, max?: number): string {
   if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
@@ -41,5 +41,13 @@ export function describeType(t: FieldType, detailed = false): string {
       return '`N choose K`';
     case 'intOrAuto':
       return 'a whole number or `auto`';
+    case 'list':
+      return (t.single ? `${describeType(t.item, detailed)}, or a list of them` : `a list of ${describeType(t.item, detailed).replace(/^(a|an|one of) /, (m) => (m === 'one of ' ? 'items from ' : ''))}`) + (detailed && t.min ? ` (at least ${t.min})` : '');
+    case 'size':
+      return 'a size such as `C/g`';
+    case 'operator':
+      return 'a reference operator such as `dense`';
+    case 'budget':
+      return isDimensionless(t.dim) ? 'a number or a multiple of a reference operator (`0.5 * dense`)' : `${describeDimension(t.dim)} or a multiple of a reference operator (\`0.5 * dense\`)`;
   }
 }

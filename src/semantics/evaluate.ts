@@ -7,7 +7,8 @@
 import type * as A from '../syntax/ast.js';
 import type { DiagnosticSink, Span } from '../diagnostics/diagnostic.js';
 import { report } from '../diagnostics/codes.js';
-import { DECLARATION_SCHEMAS, type BlockSchema, type FieldSpec, type FieldType } from './schema.js';
+import { DECLARATION_SCHEMAS, fieldSpecOf, type BlockSchema, type FieldSpec, type FieldType } from './schema.js';
+import { evaluateBudget, evaluateOperatorName, evaluateSize, type BudgetValue, type OperatorValue, type SearchEvalContext, type SizeValue, type SizeVariableKind } from './evaluate-search.js';
 import { lookupTopLevel, visibleNames, type Declaration, type Program } from './resolve.js';
 import { DIMENSIONLESS, UNITS, describeDimension, divideDimensions, exampleUnit, isDimensionless, multiplyDimensions, sameDimension, type Dimension } from './units.js';
 import { closest, didYouMean } from './suggest.js';
@@ -23,7 +24,11 @@ export type Value =
   | { readonly k: 'ref'; readonly decl: Declaration; readonly span?: Span }
   | { readonly k: 'count'; readonly n: number; readonly item?: Value; readonly span?: Span }
   | { readonly k: 'choose'; readonly of: number; readonly choose: number; readonly span?: Span }
-  | { readonly k: 'auto'; readonly span?: Span };
+  | { readonly k: 'auto'; readonly span?: Span }
+  | { readonly k: 'list'; readonly items: readonly Value[]; readonly span?: Span }
+  | SizeValue
+  | OperatorValue
+  | BudgetValue;
 
 export interface LayerSelector {
   readonly start?: number;
@@ -113,6 +118,14 @@ function describeValue(v: Value): string {
       return '`N choose K`';
     case 'auto':
       return '`auto`';
+    case 'list':
+      return 'a list';
+    case 'size':
+      return 'a size';
+    case 'operator':
+      return `the operator \`${v.name}\``;
+    case 'budget':
+      return 'a budget';
   }
 }
 
@@ -170,7 +183,7 @@ class Evaluator {
     for (const m of body.members) {
       const name = m.name.name;
       if (m.kind === 'Field') {
-        const spec = schema.fields[name];
+        const spec = fieldSpecOf(schema, name);
         if (!spec) {
           if (schema.blocks?.[name]) {
             explained.add(name);
@@ -301,6 +314,14 @@ class Evaluator {
           return this.count(e, scope, expected, field);
         case 'choose':
           return this.choose(e, scope, field);
+        case 'list':
+          return this.list(e, scope, expected, field);
+        case 'size':
+          return evaluateSize(e, this.searchContext(scope, field), field);
+        case 'operator':
+          return evaluateOperatorName(e, this.searchContext(scope, field), field);
+        case 'budget':
+          return evaluateBudget(e, this.searchContext(scope, field), expected.dim, field);
         case 'intOrAuto':
           if (e.kind === 'Ref' && e.path.length === 1 && e.path[0]!.name === 'auto') return { k: 'auto', span: e.span };
           return this.conform(this.value(e, scope, field), { t: 'int', ...(expected.min !== undefined ? { min: expected.min } : {}) }, field, e.span);
@@ -309,6 +330,47 @@ class Evaluator {
       }
     }
     return this.value(e, scope, field);
+  }
+
+  /** `[a, b, c]`, each item of the list's item type; with `single`, a bare item is a list of one. */
+  private list(e: A.Expr, scope: Scope, t: Extract<FieldType, { t: 'list' }>, field: string): Value | undefined {
+    if (e.kind === 'Missing') return undefined;
+    if (e.kind !== 'List') {
+      if (t.single) {
+        const v = this.expr(e, scope, t.item, field);
+        return v ? { k: 'list', items: [v], span: e.span } : undefined;
+      }
+      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: this.describeExpr(e) }, e.span, { help: 'write the items in brackets: `[a, b]`' });
+      return undefined;
+    }
+    const items = e.items.map((i) => this.expr(i, scope, t.item, field));
+    if (items.some((i) => i === undefined)) return undefined;
+    if (t.min !== undefined && items.length < t.min) {
+      report(this.sink, 'outOfRange', { field, value: `a list of ${items.length}`, bound: `at least ${t.min} item${t.min === 1 ? '' : 's'}` }, e.span);
+      return undefined;
+    }
+    return { k: 'list', items: items as Value[], span: e.span };
+  }
+
+  /** What a search-only value kind needs from the evaluator: the search's size variables, numeric evaluation. */
+  private searchContext(scope: Scope, field: string): SearchEvalContext {
+    let root = scope;
+    while (root.parent) root = root.parent;
+    return {
+      sink: this.sink,
+      variables: root.schema === DECLARATION_SCHEMAS.search && root.body ? searchVariables(root.body) : undefined,
+      numeric: (e) => {
+        const v = this.value(e, scope, field);
+        if (!v) return undefined;
+        if (v.k !== 'num') return this.notArithmetic(v, field, e.span);
+        return v;
+      },
+      resolvesElsewhere: (name) => {
+        for (let s: Scope | undefined = scope; s; s = s.parent) if (s.body?.members.some((m) => m.name.name === name)) return true;
+        const { found, ambiguous } = lookupTopLevel(this.program, scope.file, name);
+        return found !== undefined || ambiguous !== undefined;
+      },
+    };
   }
 
   private conform(v: Value | undefined, t: FieldType, field: string, span: Span): Value | undefined {
@@ -512,7 +574,7 @@ class Evaluator {
     for (const m of body.members) {
       if (m.name.name !== name) continue;
       if (m.kind === 'Field') {
-        const v = this.field(m, schema?.fields[name], scope);
+        const v = this.field(m, fieldSpecOf(schema, name), scope);
         return v ? { kind: 'value', value: v } : null;
       }
       const sub = schema?.blocks?.[name]?.schema;
@@ -678,6 +740,16 @@ class Evaluator {
     if (of?.k !== 'num' || k?.k !== 'num') return undefined;
     return { k: 'choose', of: of.v, choose: k.v, span: e.span };
   }
+}
+
+/** The size variables a search body declares in `sizes { … }` (primary) and `coefficients { … }`, by name. */
+export function searchVariables(body: A.Body): Map<string, SizeVariableKind> {
+  const out = new Map<string, SizeVariableKind>();
+  for (const m of body.members) {
+    if (m.kind !== 'SubBlock' || (m.name.name !== 'sizes' && m.name.name !== 'coefficients')) continue;
+    for (const f of m.body.members) if (f.kind === 'Field' && !out.has(f.name.name)) out.set(f.name.name, m.name.name === 'sizes' ? 'primary' : 'coefficient');
+  }
+  return out;
 }
 
 function listNames(names: readonly string[]): string {

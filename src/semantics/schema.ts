@@ -3,7 +3,7 @@
  * of documentation. The grammar is generic (`name = value`, `name { … }`); this table gives it meaning.
  * The checker, hover, completion and docs/language.md all read it.
  */
-import { BYTES, BYTES_PER_SECOND, FLOP_PER_SECOND, SECONDS, USD, type Dimension } from './units.js';
+import { BYTES, BYTES_PER_SECOND, DIMENSIONLESS, FLOP, FLOP_PER_SECOND, SECONDS, USD, type Dimension } from './units.js';
 import type { DeclarationKeyword } from '../syntax/tokens.js';
 
 export type FieldType =
@@ -22,7 +22,15 @@ export type FieldType =
   /** `8 choose 4` */
   | { readonly t: 'choose' }
   /** An integer or `auto` (derived from the rest of the deployment). */
-  | { readonly t: 'intOrAuto'; readonly min?: number };
+  | { readonly t: 'intOrAuto'; readonly min?: number }
+  /** `[a, b, c]`; with `single`, one item without brackets is a list of one. */
+  | { readonly t: 'list'; readonly item: FieldType; readonly single?: boolean; readonly min?: number }
+  /** A symbolic size of a `search`: a product or quotient of its size variables and numbers (`C/g`, `2*k`). */
+  | { readonly t: 'size' }
+  /** A named reference operator of the search library (`dense`, `depthwise_conv1d`). */
+  | { readonly t: 'operator' }
+  /** A cost budget: an absolute figure of `dim`, or a multiple of a reference operator's cost (`0.5 * dense`). */
+  | { readonly t: 'budget'; readonly dim: Dimension };
 
 export interface FieldSpec {
   readonly type: FieldType;
@@ -45,6 +53,13 @@ export interface BlockSchema {
   readonly doc: string;
   readonly fields: Readonly<Record<string, FieldSpec>>;
   readonly blocks?: Readonly<Record<string, SubBlockSpec>>;
+  /** A block whose field names the user chooses (`sizes { C = 64  L = 1024 }`): each takes this type. */
+  readonly anyField?: { readonly spec: FieldSpec; readonly what: string };
+}
+
+/** The spec of field `name` in `schema`: a listed field, or the block's free-form field type. */
+export function fieldSpecOf(schema: BlockSchema | undefined, name: string): FieldSpec | undefined {
+  return schema?.fields[name] ?? schema?.anyField?.spec;
 }
 
 const int = (min = 1, max?: number): FieldType => ({ t: 'int', min, ...(max !== undefined ? { max } : {}) });
@@ -552,6 +567,129 @@ export const SERVE: BlockSchema = {
   },
 };
 
+
+// ── operator search ──────────────────────────────────────────────────────────
+
+/** The primitives of operator synthesis (src/search/ir.ts `PrimitiveKind`), in the library's order. */
+export const SEARCH_PRIMITIVES = ['reduce', 'share', 'expand', 'merge', 'split', 'shift', 'stride', 'unfold'] as const;
+
+const sizeBinding = (what: string): FieldSpec => ({
+  type: { t: 'list', item: int(1, 1_000_000_000), single: true, min: 1 },
+  doc: `${what}: one whole number, or a list \`[a, b]\` (the i-th binding takes the i-th value; a single value stands in every binding)`,
+});
+
+const fitSizes: BlockSchema = {
+  title: '`sizes` block',
+  doc: 'the small sizes the fit runs at; a variable left out is derived (coefficients: their first binding)',
+  fields: {},
+  anyField: { spec: { type: int(1, 1_000_000), doc: 'the value of this size variable in the fit' }, what: 'a size variable of the search' },
+};
+
+const fitnessCommon: Record<string, FieldSpec> = {
+  operator: { type: { t: 'operator' }, required: true, doc: 'the teacher: a library operator of the same interface whose outputs the candidates are fitted to' },
+  samples: { type: int(1, 1_000_000), default: 256, doc: 'synthetic inputs the candidate\'s weights are fitted on' },
+  held_out: { type: int(1, 1_000_000), default: 64, doc: 'further synthetic inputs the R² is measured on' },
+  seed: { type: int(0), doc: 'seed of the synthetic data; the search\'s `seed` when absent' },
+};
+
+export const SEARCH: BlockSchema = {
+  title: 'search',
+  doc: 'an operator search (kernel architecture search): synthesize operators for an interface under budgets',
+  fields: {
+    input: { type: { t: 'list', item: { t: 'size' }, min: 1 }, required: true, doc: 'the input tensor\'s dimensions, outermost first: `[C, L]`' },
+    output: { type: { t: 'list', item: { t: 'size' }, min: 1 }, required: true, doc: 'the output tensor\'s dimensions, outermost first: `[C, L]`' },
+    primitives: { type: { t: 'list', item: { t: 'enum', values: SEARCH_PRIMITIVES }, min: 1 }, doc: 'the primitives the search may apply (default: all eight)' },
+    reduce_sizes: { type: { t: 'list', item: { t: 'size' } }, doc: 'sizes a `reduce` may sum over (default: the input\'s sizes and every coefficient)' },
+    block_sizes: { type: { t: 'list', item: { t: 'size' } }, doc: 'inner sizes a `merge` may split off (default: every coefficient)' },
+    stride_sizes: { type: { t: 'list', item: { t: 'size' } }, doc: 'strides (dilations) a `stride` may apply to an unfold window (default: none)' },
+    target: { type: { t: 'ref', kind: 'gpu' }, doc: 'the GPU whose peak FP32 FLOP/s and HBM bandwidth the latency model uses' },
+    fitness: {
+      type: {
+        t: 'variant',
+        variants: {
+          teacher: { title: '`teacher` fitness', doc: 'held-out R² of the candidate fitted (least squares) to a teacher operator on synthetic data', fields: { ...fitnessCommon, sweeps: { type: int(1, 1000), doc: 'alternating-least-squares sweeps for candidates with several weight tensors (default: the fitness\'s, 50)' } }, blocks: { sizes: { schema: fitSizes, doc: 'the sizes the fit runs at' } } },
+          external: {
+            title: '`external` fitness',
+            doc: 'a command scores each candidate: it reads the candidate as JSON on stdin and prints `{"r2": …}`',
+            fields: { ...fitnessCommon, command: { type: { t: 'string' }, required: true, doc: 'the command line, run by the shell' } },
+            blocks: { sizes: { schema: fitSizes, doc: 'the sizes the candidates are evaluated at' } },
+          },
+        },
+      },
+      required: true,
+      doc: 'how a candidate is scored',
+    },
+    strategy: {
+      type: {
+        t: 'variant',
+        variants: Object.fromEntries(
+          (
+            [
+              ['mcts', 'Monte Carlo tree search over the operator DAG (UCB, progressive widening)'],
+              ['beam', 'beam search by the fitness of completed operators'],
+              ['random', 'uniform random rollouts'],
+              ['canvas', 'Canvas: random sampling with rejection (the baseline)'],
+            ] as const
+          ).map(([name, doc]) => [
+            name,
+            {
+              title: `\`${name}\` strategy`,
+              doc,
+              fields: {
+                evaluations: { type: int(1, 10_000_000), default: 500, doc: 'complete operators scored before the search stops' },
+                time: { type: { t: 'quantity', dim: SECONDS, min: 0 }, doc: 'wall-clock cap; results are seed-stable only up to where time runs out' },
+                threads: { type: int(1, 256), default: 1, doc: 'worker threads; the result of a seed does not depend on them' },
+              },
+            } satisfies BlockSchema,
+          ]),
+        ),
+      },
+      default: 'mcts',
+      doc: 'how the operator DAG is explored',
+    },
+    seed: { type: int(0), default: 1, doc: 'seed of the search (and of the fitness data unless it sets its own)' },
+    keep: { type: int(1, 1000), default: 10, doc: 'candidates kept in the result, best first' },
+    kernels: { type: int(0, 100), default: 3, doc: 'best operators `kasc search` emits as WGSL kernels' },
+  },
+  blocks: {
+    sizes: {
+      schema: { title: '`sizes` block', doc: 'the primary size variables (the interface\'s sizes) and their concrete bindings', fields: {}, anyField: { spec: sizeBinding('a primary size variable'), what: 'a primary size variable' } },
+      doc: 'primary size variables with their values: `sizes { C = [64, 128]  L = 1024 }`',
+    },
+    coefficients: {
+      schema: { title: '`coefficients` block', doc: 'the coefficient variables (small factors: groups, kernel, stride, rank) and their values', fields: {}, anyField: { spec: sizeBinding('a coefficient variable'), what: 'a coefficient variable' } },
+      doc: 'coefficient variables with their values: `coefficients { k = 3  g = 4 }`',
+    },
+    limits: {
+      schema: {
+        title: '`limits` block',
+        doc: 'how large a candidate may grow',
+        fields: {
+          depth: { type: int(1, 16), default: 6, doc: 'most construction steps (primitive applications) in one operator' },
+          weights: { type: int(1, 3), default: 2, doc: 'most weight tensors' },
+          reductions: { type: int(0, 8), default: 2, doc: 'most reduction (summed) iterators' },
+        },
+      },
+      doc: 'depth, weight-tensor and reduction limits',
+    },
+    budget: {
+      schema: {
+        title: '`budget` block',
+        doc: 'cost limits a candidate must meet under the first binding',
+        fields: {
+          flops: { type: { t: 'budget', dim: FLOP }, doc: 'most FLOPs: absolute (`2 GFLOP`) or relative to a library operator (`0.5 * dense`)' },
+          params: { type: { t: 'budget', dim: DIMENSIONLESS }, doc: 'most parameters: absolute (`100_000`) or relative to a library operator (`dense / 2`)' },
+        },
+      },
+      doc: 'FLOPs and parameter budgets',
+    },
+    fingerprint: {
+      schema: { title: '`fingerprint` block', doc: 'small bindings on which the semantic fingerprint compares operators (derived when absent)', fields: {}, anyField: { spec: sizeBinding('a size variable'), what: 'a size variable of the search' } },
+      doc: 'the fingerprint bindings: `fingerprint { C = [2, 3]  L = [6, 4]  k = [3, 2] }`',
+    },
+  },
+};
+
 export const DECLARATION_SCHEMAS: Record<DeclarationKeyword, BlockSchema> = {
   model: MODEL,
   gpu: GPU,
@@ -559,6 +697,7 @@ export const DECLARATION_SCHEMAS: Record<DeclarationKeyword, BlockSchema> = {
   cluster: CLUSTER,
   train: TRAIN,
   serve: SERVE,
+  search: SEARCH,
 };
 
 /** Bytes per element of each data type. */

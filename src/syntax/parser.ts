@@ -49,6 +49,7 @@ class KasParser extends CstParser {
       { ALT: () => this.CONSUME(T.Cluster) },
       { ALT: () => this.CONSUME(T.Train) },
       { ALT: () => this.CONSUME(T.Serve) },
+      { ALT: () => this.CONSUME(T.Search) },
     ]);
     this.CONSUME(T.Identifier);
     this.SUBRULE(this.body);

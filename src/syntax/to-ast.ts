@@ -5,7 +5,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import type { Span } from '../diagnostics/diagnostic.js';
-import type { DeclarationKeyword } from './tokens.js';
+import { DECLARATION_TOKENS, type DeclarationKeyword } from './tokens.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
@@ -84,7 +84,7 @@ class AstBuilder {
 
   private blockDecl(n: CstNode): A.BlockDecl | undefined {
     const c = n.children as Children;
-    const kwKey = ['Model', 'Gpu', 'Node', 'Cluster', 'Train', 'Serve'].find((k) => this.tokens(c, k).length);
+    const kwKey = Object.values(DECLARATION_TOKENS).map((t) => t.name).find((k) => this.tokens(c, k).length);
     const name = this.tokens(c, 'Identifier')[0];
     const body = this.nodes(c, 'body')[0];
     if (!kwKey || !name) return undefined;

@@ -14,6 +14,7 @@ export const DECLARATION_KEYWORDS = {
   cluster: 'a set of nodes and the network between them',
   train: 'a training deployment of a model on a cluster',
   serve: 'a serving (inference) deployment of a model on a cluster',
+  search: 'an operator search: synthesize tensor operators for an interface under budgets (kernel architecture search)',
 } as const;
 export type DeclarationKeyword = keyof typeof DECLARATION_KEYWORDS;
 
@@ -42,6 +43,7 @@ export const Node = keyword('node', true);
 export const Cluster = keyword('cluster', true);
 export const Train = keyword('train', true);
 export const Serve = keyword('serve', true);
+export const Search = keyword('search', true);
 /** `8 x H800`: a count of things. */
 export const Times = keyword('x');
 /** `groups = 8 choose 4`: group-limited routing. */
@@ -58,9 +60,10 @@ export const DECLARATION_TOKENS: Record<DeclarationKeyword, TokenType> = {
   cluster: Cluster,
   train: Train,
   serve: Serve,
+  search: Search,
 };
 
-export const KEYWORD_TOKENS = [Import, Const, Model, Gpu, Node, Cluster, Train, Serve, Times, Choose, Step, True, False];
+export const KEYWORD_TOKENS = [Import, Const, Model, Gpu, Node, Cluster, Train, Serve, Search, Times, Choose, Step, True, False];
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });

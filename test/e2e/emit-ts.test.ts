@@ -49,8 +49,8 @@ describe('kasc build --emit ts', () => {
       const a = build(file, outDir(file, 'a'));
       expect(a.status, a.stderr).toBe(0);
       if (file.includes('mla-fp8'))
-        expect(a.stderr).toMatch(/^warning: test\/codegen\/fixtures\/tiny-mla-fp8\.kas:\d+:3: `SquareActivationTiles` runs `TinyMLA8` in FP8 .* do not implement activation tiles of 128 rows .*; the emitted code follows `PromoteEvery64`/m);
-      else expect(a.stderr).not.toMatch(/^warning: /m);
+        expect(a.stderr).toMatch(/^warning\[KAS0660\]: `SquareActivationTiles` runs `TinyMLA8` in FP8 .* do not implement activation tiles of 128 rows .*; the emitted code follows `PromoteEvery64`.*\n\s+--> test\/codegen\/fixtures\/tiny-mla-fp8\.kas:\d+:3$/m);
+      else expect(a.stderr).not.toMatch(/^warning/m);
       const fa = files(outDir(file, 'a'));
       const modules = Object.keys(fa).filter((f) => f.endsWith('.ts'));
       if (WITH_MODELS.includes(file)) expect(modules.length).toBeGreaterThan(0);
@@ -109,7 +109,7 @@ describe('kasc build --emit ts', () => {
     fs.writeFileSync(file, 'model Biased {\n  vocab = 64\n  hidden = 32\n  layers = 1\n  norm = rmsnorm\n  attention = gqa { heads = 2  kv_heads = 1  head_dim = 16  qkv_bias = true }\n  ffn = swiglu { intermediate = 64 }\n}\n');
     const r = build(file, path.join(tmp, 'biased-out'));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot generate the TypeScript module: .*attention biases.*`Biased`/m);
+    expect(r.stderr).toMatch(/^error\[KAS0661\]: cannot generate the TypeScript module: .*attention biases.*`Biased`/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(tmp, 'biased-out'))).toBe(false);
   });

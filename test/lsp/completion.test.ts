@@ -76,7 +76,7 @@ describe('completion', () => {
   });
 
   it('top-level keywords outside any block; nothing in comments, strings or where a new name goes', () => {
-    expect(labels('|')).toEqual(['import', 'const', 'model', 'gpu', 'node', 'cluster', 'train', 'serve']);
+    expect(labels('|')).toEqual(['import', 'const', 'model', 'gpu', 'node', 'cluster', 'train', 'serve', 'search']);
     expect(labels('model X { vocab = 1 }\n|')).toContain('model');
     expect(labels('model X {\n  // vo|\n}\n')).toEqual([]);
     expect(labels('model |')).toEqual([]);

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { renderReportJson, reportJson } from '../../emit/report/json.js';
 import { renderReportMarkdown } from '../../emit/report/markdown.js';
 import { writeOutputsAtomically } from '../write.js';
-import { compileFile, displaySource, parseFormat, printDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
+import { diagnostic } from '../../diagnostics/codes.js';
+import { compileFile, displaySource, parseFormat, printDiagnostics, printPlainDiagnostics, usageError, type CommandRegistration, type Format } from '../shared.js';
 
 /**
  * What `--emit` can ask for: `report` is report.md + report.json, `html` is report.html, `wgsl` the
@@ -64,16 +65,12 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         const { emitPrecisions, emitWgsl } = await import('../../codegen/emit-wgsl.js');
         const chosen = emitPrecisions(r.analysis);
         precisions = chosen.byModel;
-        for (const n of chosen.notes) {
-          const src = r.source(n.span.file);
-          const at = src ? src.position(n.span.start) : null;
-          process.stderr.write(`warning: ${src ? `${displaySource(src.path)}:${at!.line}:${at!.column}: ` : ''}${n.message}\n`);
-        }
+        printPlainDiagnostics(chosen.notes, r.source, opts.format);
         try {
           Object.assign(files, emitWgsl(r.ir.models, source, precisions));
         } catch (e) {
           if (!(e instanceof Error && e.name === 'KernelConfigError')) throw e;
-          process.stderr.write(`error: cannot generate the WGSL kernels: ${e.message}\n`);
+          printPlainDiagnostics([diagnostic('cannotGenerate', { what: 'WGSL kernels', detail: e.message }, undefined)], r.source, opts.format);
           setExit(1);
           return;
         }
@@ -85,7 +82,7 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
           Object.assign(files, await emitTs(r.ir.models, source, precisions));
         } catch (e) {
           if (!(e instanceof Error && (e.name === 'ModelRunError' || e.name === 'KernelConfigError'))) throw e;
-          process.stderr.write(`error: cannot generate the TypeScript module: ${e.message}\n`);
+          printPlainDiagnostics([diagnostic('cannotGenerate', { what: 'TypeScript module', detail: e.message }, undefined)], r.source, opts.format);
           setExit(1);
           return;
         }

@@ -5,6 +5,7 @@
 import type { Analysis, ModelAnalysis, ClusterAnalysis } from '../../passes/analyze.js';
 import type { DeploymentIR } from '../../ir/deploy.js';
 import type { PassResult } from '../../passes/pass.js';
+import { declaredSearchJson } from '../search/declared.js';
 import { VERSION } from '../../version.js';
 
 export const REPORT_SCHEMA = 'kasc.report/v1';
@@ -119,6 +120,7 @@ export function reportJson(a: Analysis, source: string) {
     models: Object.fromEntries(a.models.map((m) => [m.model.name, modelJson(m)])),
     clusters: Object.fromEntries(a.clusters.map((c) => [c.cluster.name, clusterJson(c)])),
     deployments: Object.fromEntries(a.deployments.map((d) => [d.name, deploymentJson(d, a.passResults.get(d) ?? [])])),
+    ...(a.searches?.length ? { searches: Object.fromEntries(a.searches.map((s) => [s.name, declaredSearchJson(s)])) } : {}),
   };
 }
 

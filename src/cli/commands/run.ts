@@ -12,10 +12,8 @@
  * GPU's quantized activations wherever they differ only at such a tie (reference/fp8.ts adoptDeviceTies).
  */
 import { InvalidArgumentError } from 'commander';
-import { compile } from '../../passes/index.js';
-import { pickModel } from '../pick.js';
-import { diagnosticsToJson } from '../../diagnostics/render.js';
-import { diskReader, displaySource, parseFormat, printDiagnostics, printPlainDiagnostics, type CommandRegistration, type Format } from '../shared.js';
+import { compileAndPickModel } from '../pick.js';
+import { parseFormat, type CommandRegistration, type Format } from '../shared.js';
 
 const count = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -69,15 +67,8 @@ export const registerRun: CommandRegistration = (program, setExit) => {
     .option('--precision <p>', 'linear layers in `f32` or block-scaled `fp8`', parsePrecision, 'fp32' as const)
     .option('--format <format>', 'diagnostics format: human or json', parseFormat, 'human' as Format)
     .action(async (file: string, opts: RunOptions) => {
-      const r = compile(file, diskReader);
-      if (printDiagnostics(r, opts.format) || !r.ir || !r.checked) {
-        setExit(1);
-        return;
-      }
-      const picked = pickModel(r, displaySource(file), opts.model);
-      if ('error' in picked) {
-        if (opts.format === 'json') process.stderr.write(JSON.stringify(diagnosticsToJson([picked.error], r.source), null, 2) + '\n');
-        else printPlainDiagnostics([picked.error], r.source);
+      const picked = compileAndPickModel(file, opts.format, opts.model);
+      if (!picked) {
         setExit(1);
         return;
       }

@@ -2,6 +2,7 @@
  * How a field's type reads to a person: in a diagnostic ("`memory` expects bytes (such as `GB`)") and,
  * with `detailed`, in an editor hover (bounds spelled out, the unit left to its own line).
  */
+import type * as A from '../syntax/ast.js';
 import type { FieldType } from './schema.js';
 import { describeDimension, exampleUnit, isDimensionless } from './units.js';
 
@@ -49,5 +50,31 @@ export function describeType(t: FieldType, detailed = false): string {
       return 'a reference operator such as `dense`';
     case 'budget':
       return isDimensionless(t.dim) ? 'a number or a multiple of a reference operator (`0.5 * dense`)' : `${describeDimension(t.dim)} or a multiple of a reference operator (\`0.5 * dense\`)`;
+  }
+}
+
+/** What a written value is, for "expects …, found …" diagnostics: `a number`, `a list`, `` `H100` ``, … */
+export function describeExpr(e: A.Expr): string {
+  switch (e.kind) {
+    case 'Number':
+      return e.unit ? 'a quantity' : 'a number';
+    case 'String':
+      return 'a string';
+    case 'Bool':
+      return 'a boolean';
+    case 'Count':
+      return 'a count `N x …`';
+    case 'Choose':
+      return '`N choose K`';
+    case 'List':
+      return 'a list';
+    case 'Shape':
+      return 'a shape';
+    case 'Ref':
+      return `\`${e.path.map((p) => p.name).join('.')}\``;
+    case 'Variant':
+      return `\`${e.name.name} { … }\``;
+    default:
+      return 'an expression';
   }
 }

@@ -12,6 +12,7 @@ import { DIMENSIONLESS, describeDimension, divideDimensions, exampleUnit, isDime
 import { closest, didYouMean } from './suggest.js';
 import { monomialConstant, monomialMul, monomialVariable, type Monomial } from './search-sizes.js';
 import { referenceOperatorNames } from './search-operators.js';
+import { describeExpr } from './describe-type.js';
 
 export type SizeVariableKind = 'primary' | 'coefficient';
 
@@ -177,23 +178,4 @@ function budget(e: A.Expr, ctx: SearchEvalContext, dim: Dimension, field: string
   }
   report(ctx.sink, 'budgetForm', { field }, e.span, { help: 'scale one reference operator by a number (`0.5 * dense`, `dense / 2`) or give an absolute figure' });
   return undefined;
-}
-
-function describeExpr(e: A.Expr): string {
-  switch (e.kind) {
-    case 'Number':
-      return e.unit ? 'a quantity' : 'a number';
-    case 'String':
-      return 'a string';
-    case 'Bool':
-      return 'a boolean';
-    case 'List':
-      return 'a list';
-    case 'Ref':
-      return `\`${e.path.map((p) => p.name).join('.')}\``;
-    case 'Variant':
-      return `\`${e.name.name} { … }\``;
-    default:
-      return 'an expression';
-  }
 }

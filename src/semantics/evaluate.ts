@@ -12,7 +12,7 @@ import { evaluateBudget, evaluateOperatorName, evaluateSize, type BudgetValue, t
 import { lookupTopLevel, visibleNames, type Declaration, type Program } from './resolve.js';
 import { DIMENSIONLESS, UNITS, describeDimension, divideDimensions, exampleUnit, isDimensionless, multiplyDimensions, sameDimension, type Dimension } from './units.js';
 import { closest, didYouMean } from './suggest.js';
-import { describeType } from './describe-type.js';
+import { describeExpr, describeType } from './describe-type.js';
 
 export type Value =
   | { readonly k: 'num'; readonly v: number; readonly dim: Dimension; readonly span?: Span }
@@ -340,7 +340,7 @@ class Evaluator {
         const v = this.expr(e, scope, t.item, field);
         return v ? { k: 'list', items: [v], span: e.span } : undefined;
       }
-      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: this.describeExpr(e) }, e.span, { help: 'write the items in brackets: `[a, b]`' });
+      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: describeExpr(e) }, e.span, { help: 'write the items in brackets: `[a, b]`' });
       return undefined;
     }
     const items = e.items.map((i) => this.expr(i, scope, t.item, field));
@@ -632,7 +632,7 @@ class Evaluator {
       body = e.body;
     } else if (e.kind === 'Missing') return undefined;
     if (!name) {
-      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: this.describeExpr(e) }, e.span);
+      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: describeExpr(e) }, e.span);
       return undefined;
     }
     if (!options.includes(name.name)) {
@@ -653,34 +653,11 @@ class Evaluator {
     return { k: 'variant', name: name.name, body: this.body(b, schema, inner, name.span, schema.title), span: e.span };
   }
 
-  private describeExpr(e: A.Expr): string {
-    switch (e.kind) {
-      case 'Number':
-        return e.unit ? 'a quantity' : 'a number';
-      case 'String':
-        return 'a string';
-      case 'Bool':
-        return 'a boolean';
-      case 'Count':
-        return 'a count `N x …`';
-      case 'Choose':
-        return '`N choose K`';
-      case 'List':
-        return 'a list';
-      case 'Shape':
-        return 'a shape';
-      case 'Ref':
-        return `\`${e.path.map((p) => p.name).join('.')}\``;
-      default:
-        return 'an expression';
-    }
-  }
-
   /** A reference to a declaration of a given kind: `model = DeepSeekV3`. */
   private reference(e: A.Expr, scope: Scope, kind: A.BlockDecl['keyword'], field: string): Value | undefined {
     if (e.kind === 'Missing') return undefined;
     if (e.kind !== 'Ref' || e.path.length !== 1) {
-      report(this.sink, 'wrongValueKind', { field, expected: `the name of a ${kind}`, found: this.describeExpr(e) }, e.span);
+      report(this.sink, 'wrongValueKind', { field, expected: `the name of a ${kind}`, found: describeExpr(e) }, e.span);
       return undefined;
     }
     const name = e.path[0]!;
@@ -720,7 +697,7 @@ class Evaluator {
         const n = this.conform(this.value(e, scope, field), { t: 'int', min: 0 }, field, e.span);
         return n?.k === 'num' ? { k: 'count', n: n.v, span: e.span } : undefined;
       }
-      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: this.describeExpr(e) }, e.span, { help: `write a count and what is counted, such as \`8 x …\`` });
+      report(this.sink, 'wrongValueKind', { field, expected: describeType(t), found: describeExpr(e) }, e.span, { help: `write a count and what is counted, such as \`8 x …\`` });
       return undefined;
     }
     const n = this.conform(this.value(e.count, scope, field), { t: 'int', min: t.countOnly ? 0 : 1 }, field, e.count.span);
@@ -732,7 +709,7 @@ class Evaluator {
   private choose(e: A.Expr, scope: Scope, field: string): Value | undefined {
     if (e.kind === 'Missing') return undefined;
     if (e.kind !== 'Choose') {
-      report(this.sink, 'wrongValueKind', { field, expected: '`N choose K`', found: this.describeExpr(e) }, e.span, { help: 'write the groups and how many each token may use: `8 choose 4`' });
+      report(this.sink, 'wrongValueKind', { field, expected: '`N choose K`', found: describeExpr(e) }, e.span, { help: 'write the groups and how many each token may use: `8 choose 4`' });
       return undefined;
     }
     const of = this.conform(this.value(e.of, scope, field), { t: 'int', min: 1 }, field, e.of.span);

@@ -21,13 +21,14 @@ import {
   split,
   stride,
   unfold,
+  viewDepth,
   type Dim,
   type Op,
   type Operator,
   type State,
 } from './ir.js';
 import { multiplicities } from './primitives.js';
-import { mul, type Size } from './size.js';
+import { div, mul, type Size } from './size.js';
 import type { SearchSpec } from './spec.js';
 
 export interface PruneRule {
@@ -167,8 +168,14 @@ export const CANONICAL_RULES: readonly CanonicalRule[] = [
   {
     kind: 'normalize',
     name: 'simplify-views',
-    why: 'index identities that hold for every in-range value: ⌊⌊s/B1⌋/B2⌋ = ⌊s/(B1·B2)⌋, ⌊(a·|b| + b)/|b|⌋ = a, (a·|b| + b) mod |b| = b, ⌊s/B⌋·B + s mod B = s; rewriting an expression to an equal one leaves the index relation unchanged',
+    why: 'index identities that hold for every in-range value: ⌊⌊s/B1⌋/B2⌋ = ⌊s/(B1·B2)⌋, ⌊(a·|b| + b)/|b|⌋ = a, (a·|b| + b) mod |b| = b, ⌊s/B⌋·B + s mod B = s, and with q a size known to be an integer (one the operator already uses, or a monomial without negative exponents): ⌊(a·|b| + b)/B⌋ = a·q + ⌊b/B⌋ and (a·|b| + b) mod B = b mod B when |b| = B·q, ⌊(a·|b| + b)/B⌋ = ⌊a/q⌋ and (a·|b| + b) mod B = (a mod q)·|b| + b when B = |b|·q; rewriting an expression to an equal one leaves the index relation unchanged',
     normalize: simplifyViews,
+  },
+  {
+    kind: 'normalize',
+    name: 'dependent-weight-axes',
+    why: 'when one index expression e of a weight is a function of the weight\'s other expressions R (e = o mod g or ⌊o/B⌋ next to o; shift(e) next to e; r next to o·|r| + r; no Unfold in e, so e never puts a term out of range), the elements the operator reads are {(F(R), R)}, in bijection with the tuples R: w[e, R] → w′[R] with w′[R] = w[F(R), R] is a relabelling of the live elements, and the elements it drops were never read (dead: they cannot change y). The normal form is the one without dead elements, so cost.ts parameters of a normalized operator count live parameters only; the fingerprint ignores dead elements. F exists when e is built by views from expressions recoverable from R (R itself, the halves of a Split in R, the argument of a Shift in R, e from ⌊e/B⌋ and e mod B in R)',
+    normalize: dropDependentWeightAxes,
   },
   {
     kind: 'normalize',
@@ -240,46 +247,81 @@ function peelWeight(weight: readonly Dim[]): Dim[] {
   return dims;
 }
 
+/**
+ * Sizes known to be integers wherever the operator is defined: every size of an expression, Merge
+ * block and reduction in it (each step's sizes are positive integers under every binding of the spec),
+ * and every monomial with an integer coefficient and no negative exponent.
+ */
+function integralSizes(op: Operator): (s: Size) => boolean {
+  const known = new Set<Size>();
+  const add = (d: Dim): void => {
+    known.add(d.size);
+    const n = d.node;
+    if (n.kind === 'merge-hi' || n.kind === 'merge-lo') known.add(n.block);
+    if (n.kind === 'split') [n.hi, n.lo].forEach(add);
+    else if (n.kind === 'unfold') [n.main, n.window].forEach(add);
+    else if (n.kind !== 'output' && n.kind !== 'reduce') add(n.of);
+  };
+  [...op.outputs, ...op.input, ...op.weights.flat(), ...op.reductions].forEach(add);
+  return (s) => known.has(s) || (s.denominator === 1 && s.factors.every(([, e]) => e > 0));
+}
+
 /** `d` with the identities of rule `simplify-views` applied bottom-up until none applies. */
-function simplifyDim(d: Dim): Dim {
+function simplifyDim(d: Dim, integral: (s: Size) => boolean): Dim {
   const n = d.node;
+  const again = (x: Dim) => simplifyDim(x, integral);
   switch (n.kind) {
     case 'output':
     case 'reduce':
       return d;
     case 'merge-hi': {
-      const of = simplifyDim(n.of);
+      const of = again(n.of);
       const m = of.node;
-      if (m.kind === 'merge-hi') return simplifyDim(mergeHi(m.of, mul(m.block, n.block)));
-      if (m.kind === 'split' && m.lo.size === n.block) return m.hi;
+      if (m.kind === 'merge-hi') return again(mergeHi(m.of, mul(m.block, n.block)));
+      if (m.kind === 'split') {
+        if (m.lo.size === n.block) return m.hi;
+        // ⌊(a·|b| + b)/B⌋ = a·q + ⌊b/B⌋ when |b| = B·q, and = ⌊a/q⌋ when B = |b|·q (q an integer).
+        const q = div(m.lo.size, n.block);
+        if (integral(q)) return again(split(m.hi, mergeHi(m.lo, n.block)));
+        const p = div(n.block, m.lo.size);
+        if (integral(p)) return again(mergeHi(m.hi, p));
+      }
       return mergeHi(of, n.block);
     }
     case 'merge-lo': {
-      const of = simplifyDim(n.of);
+      const of = again(n.of);
       const m = of.node;
-      if (m.kind === 'split' && m.lo.size === n.block) return m.lo;
+      if (m.kind === 'split') {
+        if (m.lo.size === n.block) return m.lo;
+        // (a·|b| + b) mod B = b mod B when |b| = B·q, and = (a mod q)·|b| + b when B = |b|·q.
+        const q = div(m.lo.size, n.block);
+        if (integral(q)) return again(mergeLo(m.lo, n.block));
+        const p = div(n.block, m.lo.size);
+        if (integral(p)) return again(split(mergeLo(m.hi, p), m.lo));
+      }
       return mergeLo(of, n.block);
     }
     case 'split': {
-      const hi = simplifyDim(n.hi);
-      const lo = simplifyDim(n.lo);
+      const hi = again(n.hi);
+      const lo = again(n.lo);
       const a = hi.node;
       const b = lo.node;
       if (a.kind === 'merge-hi' && b.kind === 'merge-lo' && a.of === b.of && a.block === b.block) return a.of;
       return split(hi, lo);
     }
     case 'shift':
-      return shift(simplifyDim(n.of));
+      return shift(again(n.of));
     case 'stride':
-      return stride(simplifyDim(n.of), n.stride);
+      return stride(again(n.of), n.stride);
     case 'unfold':
-      return unfold(simplifyDim(n.main), simplifyDim(n.window));
+      return unfold(again(n.main), again(n.window));
   }
 }
 
 export function simplifyViews(op: Operator): Operator {
-  const input = op.input.map(simplifyDim);
-  const weights = op.weights.map((w) => w.map(simplifyDim));
+  const integral = integralSizes(op);
+  const input = op.input.map((d) => simplifyDim(d, integral));
+  const weights = op.weights.map((w) => w.map((d) => simplifyDim(d, integral)));
   // A simplification that makes a weight hold one expression twice would change the tensor's shape
   // (w[a, a] is not a layout): keep that weight as it was.
   const kept = weights.map((w, j) => (new Set(w).size === w.length ? w : [...op.weights[j]!]));
@@ -302,6 +344,97 @@ function bijectiveRoot(e: Dim): Dim {
     if (pair && a.of === b.of && a.block === b.block) return bijectiveRoot(a.of);
   }
   return e;
+}
+
+/** True when an Unfold occurs in `d` (its range check can drop a term, so `d` is never dropped). */
+function hasUnfold(d: Dim): boolean {
+  const n = d.node;
+  switch (n.kind) {
+    case 'output':
+    case 'reduce':
+      return false;
+    case 'unfold':
+      return true;
+    case 'split':
+      return hasUnfold(n.hi) || hasUnfold(n.lo);
+    default:
+      return hasUnfold(n.of);
+  }
+}
+
+/**
+ * The expressions whose values follow from the values of `known` by exact index arithmetic: `known`
+ * itself, then the halves of a Split (hi = ⌊s/|lo|⌋, lo = s mod |lo|), the argument of a Shift
+ * ((e + 1) mod |e| − 1 mod |e|), and e from ⌊e/B⌋ and e mod B (⌊e/B⌋·B + e mod B), to a fixpoint.
+ */
+function recoverable(known: readonly Dim[]): Set<Dim> {
+  const got = new Set<Dim>();
+  const add = (d: Dim): void => {
+    if (got.has(d)) return;
+    got.add(d);
+    const n = d.node;
+    if (n.kind === 'split') {
+      add(n.hi);
+      add(n.lo);
+    } else if (n.kind === 'shift') add(n.of);
+  };
+  known.forEach(add);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of [...got]) {
+      const n = d.node;
+      if (n.kind !== 'merge-hi' || got.has(n.of)) continue;
+      if (got.has(mergeLo(n.of, n.block))) {
+        add(n.of);
+        changed = true;
+      }
+    }
+  }
+  return got;
+}
+
+/** True when `e` is computed by views (Merge halves, Split, Shift, Stride) from expressions in `got`. */
+function computableFrom(e: Dim, got: ReadonlySet<Dim>): boolean {
+  if (got.has(e)) return true;
+  const n = e.node;
+  switch (n.kind) {
+    case 'output':
+    case 'reduce':
+    case 'unfold':
+      return false;
+    case 'split':
+      return computableFrom(n.hi, got) && computableFrom(n.lo, got);
+    default:
+      return computableFrom(n.of, got);
+  }
+}
+
+/**
+ * One weight without the expressions that are functions of its other expressions (rule
+ * `dependent-weight-axes`): repeatedly drop the deepest (then largest-key) droppable one, so the
+ * simpler expressions stay.
+ */
+function dropDependent(weight: readonly Dim[]): Dim[] {
+  let dims = [...weight];
+  for (let changed = true; changed && dims.length > 1; ) {
+    changed = false;
+    const order = [...dims].sort((a, b) => viewDepth(b) - viewDepth(a) || compareByKey(b, a));
+    for (const e of order) {
+      if (hasUnfold(e)) continue;
+      const rest = dims.filter((d) => d !== e);
+      if (!computableFrom(e, recoverable(rest))) continue;
+      dims = rest;
+      changed = true;
+      break;
+    }
+  }
+  return dims;
+}
+
+export function dropDependentWeightAxes(op: Operator): Operator {
+  const weights = op.weights.map(dropDependent);
+  if (weights.every((w, j) => w.length === op.weights[j]!.length)) return op;
+  return makeOperator(op.outputs, op.input, sortedWeights(weights), op.reductions);
 }
 
 export function undoDataBijections(op: Operator): Operator {

@@ -2,7 +2,8 @@
  * The semantic fingerprint of an operator: its index relation on small concrete sizes, hashed so
  * that it does not change when weight elements are relabelled (any bijection within a tensor, any
  * permutation of the tensors, any reshape of a weight), nor when reductions are reordered or
- * re-expressed (they are summed away: only the multiset of terms (out, in, w-elements) remains).
+ * re-expressed (they are summed away: only the multiset of terms (out, in, w-elements) remains), nor
+ * when a weight has elements no term reads (dead elements cannot change y; only live ones count).
  *
  * Output and input offsets are fixed labels — they are the operator's interface. Weight elements
  * are anonymous, so they are named by colour refinement (1-dimensional Weisfeiler–Leman): an
@@ -75,16 +76,23 @@ function hashRelation(t: IndexTable, h: Hash): void {
     h.update(new Uint8Array(termOrder(0, 1, () => 0).buffer));
     return;
   }
-  // Global element ids: tensor j's element e is base[j] + e.
-  const base: number[] = [];
+  // Global ids of the *live* weight elements — those some term reads — numbered tensor by tensor
+  // in layout order: tensor j's live elements are start[j] … start[j+1] − 1. Elements no term reads
+  // (dead: w[o mod g, o] reads C_out of its g·C_out; Unfold padding hides a corner) cannot change
+  // y, so they are left out: relations equal up to relabelling the live elements hash alike, whatever
+  // the dead ones (rule `dependent-weight-axes` in canonical.ts drops them).
+  const liveId: Int32Array[] = t.weightShapes.map((shape) => new Int32Array(volume(shape)).fill(-1));
+  for (let j = 0; j < nW; j++) for (let k = 0; k < t.terms; k++) liveId[j]![t.w[j]![k]!] = 0;
+  const start: number[] = [];
   let total = 0;
-  for (const shape of t.weightShapes) {
-    base.push(total);
-    total += volume(shape);
+  for (const ids of liveId) {
+    start.push(total);
+    for (let e = 0; e < ids.length; e++) if (ids[e] === 0) ids[e] = total++;
   }
+  start.push(total);
   const tensorOf = new Int32Array(total);
-  t.weightShapes.forEach((shape, j) => tensorOf.fill(j, base[j]!, base[j]! + volume(shape)));
-  const element = (j: number, k: number) => base[j]! + t.w[j]![k]!;
+  for (let j = 0; j < nW; j++) tensorOf.fill(j, start[j]!, start[j + 1]!);
+  const element = (j: number, k: number) => liveId[j]![t.w[j]![k]!]!;
 
   let colour = new Int32Array(total); // all elements start alike
   let distinct = 1;
@@ -96,9 +104,9 @@ function hashRelation(t: IndexTable, h: Hash): void {
     const tensorA: number[] = [];
     const tensorB: number[] = [];
     const histogram = new Int32Array(distinct);
-    t.weightShapes.forEach((shape, j) => {
+    t.weightShapes.forEach((_, j) => {
       histogram.fill(0);
-      for (let e = base[j]!; e < base[j]! + volume(shape); e++) histogram[colour[e]!]!++;
+      for (let e = start[j]!; e < start[j + 1]!; e++) histogram[colour[e]!]!++;
       let a = SEED_A;
       let b = SEED_B;
       for (let c = 0; c < distinct; c++) {

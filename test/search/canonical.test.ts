@@ -4,9 +4,10 @@
  * directed check that the equivalence they rely on holds.
  */
 import { describe, expect, it } from 'vitest';
-import { CANONICAL_RULES, NO_RULES, RULE_NAMES, allows, ruleSet } from '../../src/search/canonical.js';
+import { CANONICAL_RULES, NO_RULES, RULE_NAMES, allows, normalize, ruleSet } from '../../src/search/canonical.js';
+import { operatorParams } from '../../src/search/cost.js';
 import { enumerateOperators, fingerprintOf, fingerprintSet } from '../../src/search/enumerate.js';
-import { makeOp, mergeHi, mergeLo, outputDim, reduceDim, split, type Op } from '../../src/search/ir.js';
+import { makeOp, makeOperator, mergeHi, mergeLo, outputDim, reduceDim, shift, split, type Op } from '../../src/search/ir.js';
 import { applyOps, completeWith, startState } from '../../src/search/primitives.js';
 import { coefficient, div, mul, primary } from '../../src/search/size.js';
 import type { SearchSpec } from '../../src/search/spec.js';
@@ -123,4 +124,50 @@ describe('equivalences the rules rely on', () => {
     expect(firesOn('split-undoes-merge', [...halves, makeOp('split', [mergeHi(o, g), mergeLo(o, g)])])).toBe(false);
     expect(firesOn('split-undoes-merge', [makeOp('merge', [o], g), makeOp('split', [mergeHi(o, g), mergeLo(o, g)])])).toBe(true);
   });
+
+  it('dependent-weight-axes: w[o mod g, o], w[⌊o/(C_out/g)⌋, o] and w[o, shift(o)] are w[o] without dead elements', () => {
+    const i = reduceDim(0, C_in);
+    const op = (w: Parameters<typeof makeOperator>[2][number]) => makeOperator([o], [i], [[i], w], [i]);
+    const plain = makeOperator([o], [i], [[o], [i]], [i]); // weights in the normal form's (key) order
+    const rule = CANONICAL_RULES.filter((x) => x.name === 'dependent-weight-axes');
+    const dead = [op([mergeLo(o, g), o]), op([mergeHi(o, div(C_out, g)), o]), op([o, shift(o)]), op([mergeHi(o, g), mergeLo(o, g), o])];
+    for (const d of dead) {
+      expect(normalize(rule, d)).toBe(plain);
+      // Same operator up to relabelling the live elements: the fingerprint ignores the dead ones.
+      expect(fingerprintOf(d, base)).toBe(fingerprintOf(plain, base));
+    }
+    // The normal form's parameters are the live ones: C_in + C_out, not C_in + g·C_out.
+    const b = base.fingerprintBindings[0]!;
+    expect(operatorParams(dead[0]!, b)).toBe(6 + 2 * 12);
+    expect(operatorParams(normalize(rule, dead[0]!), b)).toBe(6 + 12);
+    // A weight whose expressions do not determine each other keeps them all: w[⌊o/g⌋, o mod g] and
+    // w[o, i] are full layouts, and w[o mod g] next to w[⌊o/g⌋] are two tensors.
+    for (const full of [op([mergeHi(o, g), mergeLo(o, g)]), makeOperator([o], [i], [[o, i]], [i]), makeOperator([o], [i], [[i], [mergeHi(o, g)], [mergeLo(o, g)]], [i])]) {
+      expect(normalize(rule, full)).toBe(full);
+    }
+    // A Split determines its halves: w[i, o·C_in + i] → w[o·C_in + i] (then weight-bijections: w[o, i]).
+    const dense = makeOperator([o], [i], [[o, i]], [i]);
+    expect(normalize(ruleSet(), makeOperator([o], [i], [[i, split(o, i)]], [i]))).toBe(normalize(ruleSet(), dense));
+  });
+
+  it('simplify-views: a Merge of a Split by a block dividing (or a multiple of) the low half', () => {
+    const i = reduceDim(0, C_in);
+    const rule = CANONICAL_RULES.filter((x) => x.name === 'simplify-views');
+    const s = split(i, o); // i·C_out + o
+    const cg = div(C_out, g);
+    // ⌊(i·C_out + o)/g⌋ mod C_out/g = ⌊o/g⌋ (C_out/g is a size the operator uses).
+    const a = makeOperator([o], [i], [[i, mergeLo(mergeHi(s, g), cg)]], [i]);
+    expect(normalize(rule, a)).toBe(makeOperator([o], [i], [[mergeHi(o, g), i]], [i]));
+    expect(fingerprintOf(a, base)).toBe(fingerprintOf(normalize(rule, a), base));
+    // (i·C_out + o) mod (C_out/g) with C_out/g in use: o mod (C_out/g).
+    const b = makeOperator([o], [i], [[i, mergeLo(s, cg)]], [i]);
+    expect(normalize(rule, b)).toBe(makeOperator([o], [i], [[mergeLo(o, cg), i]], [i]));
+    expect(fingerprintOf(b, base)).toBe(fingerprintOf(normalize(rule, b), base));
+    // ⌊(o·C_in + i)/(g·C_in)⌋ = ⌊o/g⌋ (the block is a multiple of |i|).
+    const gc = mul(g, C_in);
+    const c = makeOperator([o], [i], [[i, mergeHi(split(o, i), gc), mergeLo(split(o, i), gc)]], [i]);
+    expect(fingerprintOf(c, base)).toBe(fingerprintOf(normalize(rule, c), base));
+    expect(normalize(rule, c).key).not.toContain(gc.key);
+  });
 });
+

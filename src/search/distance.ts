@@ -79,8 +79,22 @@ export function isFinishable(state: State, spec: SearchSpec): boolean {
   return true;
 }
 
-/** Admissible lower bound on the steps before `state` can be finished (0 iff it can be now). */
+/** Distances already computed, per spec and state (states are interned, so the object is the key). */
+const distanceCache = new WeakMap<SearchSpec, WeakMap<State, number>>();
+
+/** Admissible lower bound on the steps before `state` can be finished (0 iff it can be now); memoized per (spec, state). */
 export function shapeDistance(state: State, spec: SearchSpec): number {
+  let perSpec = distanceCache.get(spec);
+  if (!perSpec) distanceCache.set(spec, (perSpec = new WeakMap()));
+  let d = perSpec.get(state);
+  if (d === undefined) {
+    d = computeShapeDistance(state, spec);
+    perSpec.set(state, d);
+  }
+  return d;
+}
+
+function computeShapeDistance(state: State, spec: SearchSpec): number {
   if (isFinishable(state, spec)) return 0;
   const c = countShape(state, spec);
   let deficit = 0;
@@ -100,7 +114,17 @@ interface SizeLevels {
   readonly level: Map<Size, number>;
   /** The level of every size not in `level`: Infinity when the closure was followed to maxDepth. */
   readonly beyond: number;
+  /** Input sizes no chain of steps can make at all (`unreachableInputs`): Infinity whatever the cap. */
+  readonly never: ReadonlySet<Size>;
 }
+
+/** A small number per interned size (cache keys of numbers, not of the sizes' text). */
+const sizeNumbers = new Map<Size, number>();
+const sizeNumber = (s: Size): number => {
+  let n = sizeNumbers.get(s);
+  if (n === undefined) sizeNumbers.set(s, (n = sizeNumbers.size));
+  return n;
+};
 
 const levelCache = new WeakMap<SearchSpec, Map<string, SizeLevels>>();
 
@@ -113,13 +137,19 @@ const LEVEL_CAP = 24;
  * (Merge), |a|·|b| (Split) or an existing size (Shift, Unfold). T_1 = what one step makes from the
  * frontier's sizes, T_{i+1} = what one step makes from those and T_1…T_i — a superset of the sizes
  * that i steps can make, so a size first in T_i needs at least i steps, and one in no T_i up to
- * maxDepth can never be made (Infinity).
+ * maxDepth can never be made (Infinity). Where no step lowers a primary exponent
+ * (`exponentsNeverFall`: all block sizes are coefficient-only, as on the 1-D and 2-D reference specs),
+ * a size with more of some primary variable than every input size (C_out·H, or C_out where the input
+ * has no C_out) is not followed: none of its descendants can be an input size. That keeps the closure
+ * under the cap on the 2-D spec, where following C_out·H, C_out·H·W, … had made it give up and count
+ * every unseen size at the current level, so dead ends (no way to make H once it was Split away)
+ * passed as 3 steps from finished.
  */
 function sizeLevel(state: State, spec: SearchSpec, missing: readonly Size[]): number {
   if (missing.length === 0) return 0;
   const reduceLeft = spec.primitives.includes('reduce') && state.reductions.length < spec.maxReductions;
   const start = [...new Set(state.frontier.filter((d) => !isStrideTop(d)).map((d) => d.size))];
-  const key = `${reduceLeft}|${start.map((s) => s.key).sort().join(' ')}`;
+  const key = `${reduceLeft ? 1 : 0}|${start.map(sizeNumber).sort((a, b) => a - b).join(',')}`;
   let perSpec = levelCache.get(spec);
   if (!perSpec) levelCache.set(spec, (perSpec = new Map()));
   let levels = perSpec.get(key);
@@ -128,19 +158,109 @@ function sizeLevel(state: State, spec: SearchSpec, missing: readonly Size[]): nu
     perSpec.set(key, levels);
   }
   let worst = 0;
-  for (const s of missing) worst = Math.max(worst, levels.level.get(s) ?? levels.beyond);
+  for (const s of missing) worst = Math.max(worst, levels.never.has(s) ? Infinity : (levels.level.get(s) ?? levels.beyond));
   return worst;
 }
 
+/** Products and quotients of interned sizes, memoized by the pair (building a size is the costly part of `sizeLevels`). */
+const products = new Map<Size, Map<Size, Size>>();
+const quotients = new Map<Size, Map<Size, Size>>();
+
+function memo2(table: Map<Size, Map<Size, Size>>, a: Size, b: Size, f: (a: Size, b: Size) => Size): Size {
+  let row = table.get(a);
+  if (!row) table.set(a, (row = new Map()));
+  let r = row.get(b);
+  if (!r) row.set(b, (r = f(a, b)));
+  return r;
+}
+
+/** Whether a size is a positive integer under the spec's legality bindings, memoized per spec. */
+const legalCache = new WeakMap<SearchSpec, Map<Size, boolean>>();
+
+function isLegalSize(s: Size, spec: SearchSpec): boolean {
+  let perSpec = legalCache.get(spec);
+  if (!perSpec) legalCache.set(spec, (perSpec = new Map()));
+  let ok = perSpec.get(s);
+  if (ok === undefined) perSpec.set(s, (ok = isPositiveIntegerForAll(s, legalityBindings(spec))));
+  return ok;
+}
+
+/** The exponents of a size's primary variables (C_in, L, …), by name; coefficient variables left out. */
+function primaryExponents(s: Size): Map<string, number> {
+  const e = new Map<string, number>();
+  for (const [v, x] of s.factors) if (v.kind === 'primary') e.set(v.name, x);
+  return e;
+}
+
+const nonNegative = (s: Size): boolean => [...primaryExponents(s).values()].every((x) => x >= 0);
+
+/**
+ * True when no step can lower any primary exponent of a size: every block size is coefficient-only
+ * (Merge's outer half |d|/B keeps the primary exponents of d) and every reduction size and frontier
+ * size has non-negative primary exponents (a Split's product then has at least the exponents of each
+ * factor). Then a size whose primary exponents exceed, in some variable, those of every input size
+ * can never lead to an input size, and the closure need not follow it.
+ */
+function exponentsNeverFall(start: readonly Size[], spec: SearchSpec): boolean {
+  return spec.blockSizes.every((b) => primaryExponents(b).size === 0) && spec.reduceSizes.every(nonNegative) && start.every(nonNegative);
+}
+
+/** a ≤ b in every primary exponent. */
+function below(a: Map<string, number>, b: Map<string, number>): boolean {
+  for (const [v, x] of a) if (x > (b.get(v) ?? 0)) return false;
+  return true;
+}
+
+const vectorKey = (e: Map<string, number>): string =>
+  [...e]
+    .filter(([, x]) => x !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([v, x]) => `${v}^${x}`)
+    .join('*');
+
+/**
+ * Where `exponentsNeverFall` holds, the input sizes whose primary exponents no step sequence can
+ * produce, however long: a step makes a size with the primary exponents of an existing size (Shift,
+ * Unfold, Merge's outer half), of a reduction size, none (a block), or the sum of two (Split). So the
+ * reachable exponent vectors are the sums of the frontier's and the reduction sizes' vectors, and
+ * only those below some input size's can matter; an input size whose vector is not among them can
+ * never be made. This is the part of the size closure that the cap on followed sizes cannot cut.
+ */
+function unreachableInputs(start: readonly Size[], reduceLeft: boolean, spec: SearchSpec): Set<Size> {
+  const inputs = spec.inputs.map((i) => primaryExponents(i.size));
+  const fits = (e: Map<string, number>): boolean => inputs.some((i) => below(e, i));
+  const seeds = [...start, ...(reduceLeft ? spec.reduceSizes : [])].map(primaryExponents).filter(fits);
+  const reach = new Map<string, Map<string, number>>([['', new Map()]]);
+  for (const e of seeds) reach.set(vectorKey(e), e);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of [...reach.values()]) {
+      for (const b of [...reach.values()]) {
+        const c = new Map(a);
+        for (const [v, x] of b) c.set(v, (c.get(v) ?? 0) + x);
+        const k = vectorKey(c);
+        if (reach.has(k) || !fits(c)) continue;
+        reach.set(k, c);
+        grew = true;
+      }
+    }
+  }
+  return new Set(spec.inputs.map((i) => i.size).filter((s) => !reach.has(vectorKey(primaryExponents(s)))));
+}
+
 function sizeLevels(start: readonly Size[], reduceLeft: boolean, spec: SearchSpec): SizeLevels {
-  const bindings = legalityBindings(spec);
   const has = new Set(spec.primitives);
   const level = new Map<Size, number>();
-  const known: Size[] = [...start];
+  const inputs = spec.inputs.map((i) => primaryExponents(i.size));
+  const prune = exponentsNeverFall(start, spec);
+  // Sizes none of whose descendants can be an input size are not followed (they still get a level).
+  const useful = (s: Size): boolean => !prune || inputs.some((i) => below(primaryExponents(s), i));
+  const known: Size[] = start.filter(useful);
+  const never = prune ? unreachableInputs(start, reduceLeft, spec) : new Set<Size>();
   const seen = new Set<Size>(start);
   for (let i = 1; i <= spec.maxDepth; i++) {
     // Too many sizes to follow: every size not seen yet needs at least i steps.
-    if (known.length > LEVEL_CAP) return { level, beyond: i };
+    if (known.length > LEVEL_CAP) return { level, beyond: i, never };
     const made = new Set<Size>();
     if (has.has('shift') || has.has('unfold')) for (const s of known) made.add(s);
     if (reduceLeft) for (const s of spec.reduceSizes) made.add(s);
@@ -148,22 +268,22 @@ function sizeLevels(start: readonly Size[], reduceLeft: boolean, spec: SearchSpe
       for (const b of spec.blockSizes) {
         if (isOne(b)) continue;
         for (const s of known) {
-          const outer = div(s, b);
-          if (isOne(outer) || !isPositiveIntegerForAll(outer, bindings)) continue;
+          const outer = memo2(quotients, s, b, div);
+          if (isOne(outer) || !isLegalSize(outer, spec)) continue;
           made.add(b);
           made.add(outer);
         }
       }
     }
-    if (has.has('split')) for (const a of known) for (const b of known) made.add(mul(a, b));
+    if (has.has('split')) for (const a of known) for (const b of known) made.add(memo2(products, a, b, mul));
     for (const s of made) if (!level.has(s)) level.set(s, i);
     for (const s of made) {
       if (seen.has(s)) continue;
       seen.add(s);
-      known.push(s);
+      if (useful(s)) known.push(s);
     }
   }
-  return { level, beyond: Infinity };
+  return { level, beyond: Infinity, never };
 }
 
 /** True when a state reached in `depth` steps can still be finished within the spec's depth. */

@@ -179,18 +179,40 @@ export interface State {
 }
 
 const states = new Map<string, State>();
-/** The same states by the sorted ids of their frontier and reductions (a multiset key that needs no long strings). */
-const statesById = new Map<string, State>();
+/**
+ * The same states by a hash of the sorted ids of their frontier and reductions: finding an existing
+ * state (most calls, from the search's move generation) then builds no string at all. Each bucket
+ * entry keeps the sorted id list it was filed under, compared element by element.
+ */
+const statesByIds = new Map<number, { readonly ids: Int32Array; readonly state: State }[]>();
 
-const byId = (a: Dim, b: Dim) => a.id - b.id;
+function sortedIds(frontier: readonly Dim[], reductions: readonly Dim[]): Int32Array {
+  const ids = new Int32Array(frontier.length + 1 + reductions.length);
+  for (let i = 0; i < frontier.length; i++) ids[i] = frontier[i]!.id;
+  ids.subarray(0, frontier.length).sort();
+  ids[frontier.length] = -1; // separator
+  for (let i = 0; i < reductions.length; i++) ids[frontier.length + 1 + i] = reductions[i]!.id;
+  ids.subarray(frontier.length + 1).sort();
+  return ids;
+}
+
+function hashIds(ids: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ids.length; i++) h = Math.imul(h ^ ids[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export function makeState(frontier: readonly Dim[], reductions: readonly Dim[]): State {
-  const idKey = `${frontier
-    .map((d) => d.id)
-    .sort((a, b) => a - b)
-    .join(',')}|${[...reductions].sort(byId).map((d) => d.id).join(',')}`;
-  const fast = statesById.get(idKey);
-  if (fast) return fast;
+  const ids = sortedIds(frontier, reductions);
+  const h = hashIds(ids);
+  let bucket = statesByIds.get(h);
+  if (bucket) for (const e of bucket) if (sameIds(e.ids, ids)) return e.state;
   const f = [...frontier].sort(compareByKey);
   const r = [...reductions].sort(compareByKey);
   const key = `[${f.map((d) => d.key).join(' ')}]{${r.map((d) => d.key).join(' ')}}`;
@@ -199,7 +221,8 @@ export function makeState(frontier: readonly Dim[], reductions: readonly Dim[]):
     state = Object.freeze({ key, id: states.size, frontier: Object.freeze(f), reductions: Object.freeze(r) });
     states.set(key, state);
   }
-  statesById.set(idKey, state);
+  if (!bucket) statesByIds.set(h, (bucket = []));
+  bucket.push({ ids, state });
   return state;
 }
 

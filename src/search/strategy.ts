@@ -44,13 +44,17 @@ export interface GuidedMove {
   readonly child: State;
 }
 
+/** A number naming (state, depth): states are interned with a unique id, and depths stay below 2^10. */
+export const nodeId = (state: State, depth: number): number => state.id * 1024 + depth;
+
 /** The shared machinery; `expansions` counts child generations (api.ts SearchStats). */
 export class SearchContext {
   expansions = 0;
   readonly binding: Binding;
-  private readonly moveCache = new Map<string, GuidedMove[]>();
+  private readonly moveCache = new Map<number, GuidedMove[]>();
   private readonly finishCache = new Map<State, Operator[]>();
-  private readonly dead = new Set<string>();
+  /** Dead ends by `nodeId(state, depth)` (numbers: building `key@depth` strings per move showed in profiles). */
+  private readonly dead = new Set<number>();
 
   constructor(
     readonly spec: SearchSpec,
@@ -58,35 +62,69 @@ export class SearchContext {
     readonly budget: CostBudget,
   ) {
     this.binding = spec.bindings[0]!;
+    if (spec.maxDepth >= 1024) throw new Error(`internal error: maxDepth ${spec.maxDepth} exceeds the search's limit of 1023; please report this`);
   }
 
   /** Steps from a state reached in `depth` steps that the rules allow and after which it can still finish within the depth and FLOPs budget. */
   moves(state: State, depth: number): GuidedMove[] {
     this.expansions++;
-    const key = `${state.key}@${depth}`;
+    const key = nodeId(state, depth);
     let moves = this.moveCache.get(key);
-    if (moves) return this.dead.size === 0 ? moves : moves.filter((m) => !this.dead.has(`${m.child.key}@${depth + 1}`));
+    if (moves) return this.dead.size === 0 ? moves : moves.filter((m) => !this.dead.has(nodeId(m.child, depth + 1)));
     moves = [];
     if (depth < this.spec.maxDepth) {
       for (const op of legalMoves(state, this.spec)) {
-        if (!allows(this.rules, state, op, this.spec)) continue;
-        const child = applyOp(state, op);
-        if (depth + 1 + shapeDistance(child, this.spec) > this.spec.maxDepth) continue;
-        if (this.budget.maxFlops !== undefined && flopsLowerBound(child, this.binding) > this.budget.maxFlops) continue;
-        moves.push({ op, child });
+        const child = this.tryMove(state, depth, op);
+        if (child) moves.push({ op, child });
       }
     }
     this.moveCache.set(key, moves);
-    return moves.filter((m) => !this.dead.has(`${m.child.key}@${depth + 1}`));
+    return this.dead.size === 0 ? moves : moves.filter((m) => !this.dead.has(nodeId(m.child, depth + 1)));
+  }
+
+  /** Whether the guided move generator keeps `op` from `state` at `depth` (rules, shape distance, FLOPs bound); its child if so. */
+  private tryMove(state: State, depth: number, op: Op): State | null {
+    if (!allows(this.rules, state, op, this.spec)) return null;
+    const child = applyOp(state, op);
+    if (depth + 1 + shapeDistance(child, this.spec) > this.spec.maxDepth) return null;
+    if (this.budget.maxFlops !== undefined && flopsLowerBound(child, this.binding) > this.budget.maxFlops) return null;
+    return child;
+  }
+
+  /**
+   * One move drawn uniformly from `moves(state, depth)` (live moves only), or null when there is
+   * none — without building the whole list when it is not cached: the legal steps are visited in a
+   * seeded random order (a partial Fisher–Yates shuffle) and the first one the generator keeps is
+   * taken, which is a uniform draw among the kept ones. Rollouts mostly pass through states seen
+   * once, where building every child only to take one was most of the search's time.
+   */
+  randomMove(state: State, depth: number, rng: Rng): GuidedMove | null {
+    this.expansions++;
+    const cached = this.moveCache.get(nodeId(state, depth));
+    if (cached) {
+      const live = this.dead.size === 0 ? cached : cached.filter((m) => !this.dead.has(nodeId(m.child, depth + 1)));
+      return live.length > 0 ? live[rng.int(live.length)]! : null;
+    }
+    if (depth >= this.spec.maxDepth) return null;
+    const ops = legalMoves(state, this.spec);
+    for (let i = 0; i < ops.length; i++) {
+      const j = i + rng.int(ops.length - i);
+      const op = ops[j]!;
+      ops[j] = ops[i]!;
+      ops[i] = op;
+      const child = this.tryMove(state, depth, op);
+      if (child && !this.dead.has(nodeId(child, depth + 1))) return { op, child };
+    }
+    return null;
   }
 
   /** Record that no operator can be finished from `state` reached in `depth` steps (it has no completion and no live move). */
   markDead(state: State, depth: number): void {
-    this.dead.add(`${state.key}@${depth}`);
+    this.dead.add(nodeId(state, depth));
   }
 
   isDead(state: State, depth: number): boolean {
-    return this.dead.has(`${state.key}@${depth}`);
+    return this.dead.has(nodeId(state, depth));
   }
 
   /** The state's completions within the FLOPs and parameter budget. */
@@ -109,9 +147,10 @@ export class SearchContext {
 /**
  * A random rollout from `state` (reached by `steps`): draw a target length uniformly from depth to
  * maxDepth, take uniformly random guided moves, and finish with a uniformly random completion at the
- * first finishable state at or past the target (or earlier, when no move is left). A state with
- * neither a completion nor a live move is a dead end: it is recorded (`SearchContext.markDead`, so no
- * later move leads there) and the rollout backs up one step and draws again, at most `maxBacktracks`
+ * first finishable state at or past the target (or earlier, when no move is left); each move is drawn
+ * by `SearchContext.randomMove`, which builds only the children it tries. A state with neither a
+ * completion nor a live move is a dead end: it is recorded (`SearchContext.markDead`, so no later move
+ * leads there) and the rollout backs up one step and draws again, at most `maxBacktracks`
  * times. Null when it gives up — the shape distance and the dead-end record make that rare.
  */
 export function rollout(
@@ -130,16 +169,16 @@ export function rollout(
     const s = stack[stack.length - 1]!;
     const d = depth + stack.length - 1;
     const fin = ctx.finishes(s);
-    const moves = ctx.moves(s, d);
-    if (fin.length > 0 && (d >= target || moves.length === 0)) return { operator: fin[rng.int(fin.length)]!, steps: path };
-    if (moves.length === 0) {
+    if (fin.length > 0 && d >= target) return { operator: fin[rng.int(fin.length)]!, steps: path };
+    const m = ctx.randomMove(s, d, rng);
+    if (m === null && fin.length > 0) return { operator: fin[rng.int(fin.length)]!, steps: path };
+    if (m === null) {
       ctx.markDead(s, d);
       if (stack.length === 1 || backtracks++ >= maxBacktracks) break;
       stack.pop();
       path.pop();
       continue;
     }
-    const m = moves[rng.int(moves.length)]!;
     path.push(m.op);
     stack.push(m.child);
   }

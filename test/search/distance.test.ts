@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { canFinishWithin, isFinishable, shapeDistance } from '../../src/search/distance.js';
 import type { State } from '../../src/search/ir.js';
 import { namedOperators, type NamedOperator } from '../../src/search/library.js';
-import { applyOp, startState } from '../../src/search/primitives.js';
+import { applyOp, applyOps, legalMoves, startState } from '../../src/search/primitives.js';
 import type { SearchSpec } from '../../src/search/spec.js';
-import { linearSpec, sequenceSpec } from '../../src/search/specs.js';
+import { image2dSpec, linearSpec, sequenceSpec } from '../../src/search/specs.js';
 import { groundTruth } from './exhaustive.js';
 
 describe.each([linearSpec(4), sequenceSpec(4)])('shape distance on the $name spec', (spec) => {
@@ -73,5 +73,29 @@ describe('shape distance on the named operators', () => {
       state = applyOp(state, op);
     });
     expect(shapeDistance(state, spec)).toBe(0);
+  });
+});
+
+describe('sizes that can never be made again', () => {
+  // On the 2-D spec (blocks coefficient-only) no step lowers a primary exponent, so once H is
+  // Expanded (or Split into C_out·H) no chain of steps gives the frontier an expression of size H.
+  const spec = image2dSpec(9, 3);
+  const byKey = (s: State, key: string) => legalMoves(s, spec).find((m) => m.key === key)!;
+  const walk = (keys: readonly string[]) => keys.reduce((s, k) => applyOp(s, byKey(s, k)), startState(spec));
+
+  it('a frontier without H and without a way to make it is a dead end (Infinity), however deep the spec', () => {
+    const s = walk(['expand(o1:H)', 'reduce(C_in)', 'shift(o2:W)']);
+    expect(shapeDistance(s, spec)).toBe(Infinity);
+    expect(shapeDistance(s, image2dSpec(30, 3))).toBe(Infinity);
+  });
+
+  it('Split away is gone too: C_out·H never yields H again, while W·k still yields W (Merge by k)', () => {
+    const gone = walk(['split(o0:C_out;o1:H)', 'reduce(C_in)']);
+    expect(shapeDistance(gone, spec)).toBe(Infinity);
+    const kept = walk(['reduce(k)', 'split(o2:W;r0:k)', 'reduce(C_in)']);
+    expect(shapeDistance(kept, spec)).toBeLessThan(Infinity);
+    // Merge(W·k, k) gives back an expression of size W: the bound must allow it.
+    const merged = applyOps(kept, [legalMoves(kept, spec).find((m) => m.primitive === 'merge' && m.operands[0]!.size.key.includes('W'))!]);
+    expect(isFinishable(merged, spec) || shapeDistance(merged, spec) < Infinity).toBe(true);
   });
 });

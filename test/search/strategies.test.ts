@@ -2,7 +2,9 @@
  * The four strategies behind strategy.ts's interface: each rediscovers small named operators by
  * fingerprint; MCTS, run to exhaustion, reaches exactly the semantic classes the exhaustive
  * enumerator finds (so its pruning and exhaustion bookkeeping lose nothing); guided rollouts nearly
- * always finish; one MCTS round's virtual losses spread its descents over distinct operators.
+ * always finish; one MCTS round's virtual losses spread its descents over distinct operators; the
+ * rollouts' lazy move draw (`SearchContext.randomMove`) picks exactly among the moves the full
+ * generator keeps.
  */
 import { describe, expect, it } from 'vitest';
 import type { StrategyName } from '../../src/search/api.js';
@@ -11,6 +13,7 @@ import { enumerateOperators, fingerprintOf, fingerprintSet } from '../../src/sea
 import { namedOperators } from '../../src/search/library.js';
 import { MctsSearch } from '../../src/search/mcts.js';
 import { runSearch } from '../../src/search/run.js';
+import { startState } from '../../src/search/primitives.js';
 import { linearSpec, sequenceSpec } from '../../src/search/specs.js';
 import { SearchContext } from '../../src/search/strategy.js';
 import { Rng } from '../../src/util/rng.js';
@@ -78,5 +81,40 @@ describe('virtual loss', () => {
         ps.map(() => 0.5),
       );
     }
+  });
+});
+
+describe('lazy rollout moves', () => {
+  it('randomMove draws only moves the full generator keeps, each of them, and null exactly when there is none', () => {
+    const spec = sequenceSpec(4);
+    // Two contexts: `lazy` never builds a state's full move list, `full` does.
+    const lazy = new SearchContext(spec, ruleSet(), {});
+    const full = new SearchContext(spec, ruleSet(), {});
+    const rng = new Rng(11);
+    const frontier = [startState(spec)];
+    let checked = 0;
+    for (let depth = 0; depth <= spec.maxDepth && frontier.length > 0; depth++) {
+      const level = frontier.splice(0).slice(0, 12);
+      for (const state of level) {
+        const moves = full.moves(state, depth);
+        const keys = new Set(moves.map((m) => m.op.key));
+        const drawn = new Set<string>();
+        for (let i = 0; i < 40 * Math.max(1, moves.length); i++) {
+          const m = lazy.randomMove(state, depth, rng);
+          if (moves.length === 0) {
+            expect(m).toBeNull();
+            break;
+          }
+          expect(m).not.toBeNull();
+          expect(keys.has(m!.op.key)).toBe(true);
+          expect(m!.child).toBe(moves.find((x) => x.op === m!.op)!.child);
+          drawn.add(m!.op.key);
+        }
+        expect(drawn.size).toBe(keys.size); // every kept move comes up
+        checked++;
+        frontier.push(...moves.map((m) => m.child));
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
   });
 });

@@ -8,16 +8,17 @@
  *
  * Reward in [0, 1]: with a fitness config, the held-out R² (clamped; NaN is 0); without one, novelty —
  * 1 for an operator whose fingerprint is new to this search, 0 for a repeat. Failed rollouts and
- * operators over the budget get 0 and are not evaluations. With `stopAtFingerprint` the search stops
- * at the first operator with that fingerprint; `foundAfter` is the number of evaluations up to and
- * including it.
+ * operators over the budget get 0 and are not evaluations. MCTS runs with MCTS_FITNESS_DEFAULTS
+ * (a max/mean backup of √reward) under R² rewards and with MCTS_DEFAULTS under novelty. With
+ * `stopAtFingerprint` the search stops at the first operator with that fingerprint; `foundAfter` is
+ * the number of evaluations up to and including it.
  */
 import type { Candidate, SearchRequest, SearchResult, StrategyName } from './api.js';
 import { BeamSearch } from './beam.js';
 import { normalize, NO_RULES, ruleSet } from './canonical.js';
 import { CanvasSearch } from './canvas.js';
 import type { Operator } from './ir.js';
-import { MctsSearch } from './mcts.js';
+import { MCTS_DEFAULTS, MCTS_FITNESS_DEFAULTS, MctsSearch } from './mcts.js';
 import { paretoFront } from './pareto.js';
 import { RandomSearch } from './random.js';
 import type { SearchSpec } from './spec.js';
@@ -38,10 +39,11 @@ export interface RunOptions {
   readonly roundSize?: number;
 }
 
-export function makeStrategy(name: StrategyName, ctx: SearchContext, rng: Rng): Strategy {
+/** `fitnessReward`: rewards are R² (graded), so MCTS backs up a max/mean mix of spread rewards (mcts.ts MCTS_FITNESS_DEFAULTS). */
+export function makeStrategy(name: StrategyName, ctx: SearchContext, rng: Rng, fitnessReward = false): Strategy {
   switch (name) {
     case 'mcts':
-      return new MctsSearch(ctx, rng);
+      return new MctsSearch(ctx, rng, fitnessReward ? MCTS_FITNESS_DEFAULTS : MCTS_DEFAULTS);
     case 'beam':
       return new BeamSearch(ctx, rng);
     case 'random':
@@ -72,7 +74,7 @@ export async function runSearch(spec: SearchSpec, request: SearchRequest, option
   const rules = request.strategy === 'canvas' ? NO_RULES : ruleSet();
   const ctx = new SearchContext(spec, rules, request.budget);
   const root = new Rng(request.seed);
-  const strategy = makeStrategy(request.strategy, ctx, root.derive(1));
+  const strategy = makeStrategy(request.strategy, ctx, root.derive(1), request.fitness !== undefined);
   const pool = await ScoringPool.create(spec, request.fitness, request.target, request.threads ?? 1, options.scorer ?? DEFAULT_SCORER);
   const roundSize = options.roundSize ?? ROUND_SIZE;
   const hasFitness = request.fitness !== undefined;

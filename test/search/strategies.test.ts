@@ -3,6 +3,7 @@
  * fingerprint; MCTS, run to exhaustion, reaches exactly the semantic classes the exhaustive
  * enumerator finds (so its pruning and exhaustion bookkeeping lose nothing); guided rollouts nearly
  * always finish; one MCTS round's virtual losses spread its descents over distinct operators; the
+ * max backup used for R² rewards records r^p and the best reward at every node of each path; the
  * rollouts' lazy move draw (`SearchContext.randomMove`) picks exactly among the moves the full
  * generator keeps.
  */
@@ -11,7 +12,7 @@ import type { StrategyName } from '../../src/search/api.js';
 import { ruleSet } from '../../src/search/canonical.js';
 import { enumerateOperators, fingerprintOf, fingerprintSet } from '../../src/search/enumerate.js';
 import { namedOperators } from '../../src/search/library.js';
-import { MctsSearch } from '../../src/search/mcts.js';
+import { MCTS_FITNESS_DEFAULTS, MctsSearch } from '../../src/search/mcts.js';
 import { runSearch } from '../../src/search/run.js';
 import { startState } from '../../src/search/primitives.js';
 import { linearSpec, sequenceSpec } from '../../src/search/specs.js';
@@ -80,6 +81,29 @@ describe('virtual loss', () => {
         ps,
         ps.map(() => 0.5),
       );
+    }
+  });
+});
+
+describe('max backup (graded rewards)', () => {
+  it('backs up r^p into every node of the path and keeps the best each node saw', () => {
+    const spec = sequenceSpec(4);
+    const mcts = new MctsSearch(new SearchContext(spec, ruleSet(), {}), new Rng(5), MCTS_FITNESS_DEFAULTS);
+    type N = { key: string; visits: number; total: number; best: number };
+    const seen = new Map<N, number[]>();
+    for (let round = 0; round < 4; round++) {
+      const ps = mcts.propose(8);
+      const rewards = ps.map((_, i) => (i === round ? 1 : 0.25));
+      mcts.update(ps, rewards);
+      ps.forEach((p, i) => {
+        for (const node of (p.token as { path: N[] }).path) seen.set(node, [...(seen.get(node) ?? []), Math.sqrt(rewards[i]!)]);
+      });
+    }
+    expect(seen.size).toBeGreaterThan(8);
+    for (const [node, rs] of seen) {
+      expect(node.visits).toBe(rs.length);
+      expect(node.total).toBeCloseTo(rs.reduce((a, b) => a + b, 0), 9);
+      expect(node.best).toBe(Math.max(...rs));
     }
   });
 });

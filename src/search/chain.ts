@@ -12,7 +12,7 @@
  * found here by walking the tensors' expression trees (every occurrence of o must sit under the same
  * ⌊o/B⌋), and the result is broadcast back to y through that view.
  */
-import type { Dim, Operator } from './ir.js';
+import { dimChildren, type Dim, type Operator } from './ir.js';
 import { sizeValue, volume } from './eval.js';
 import type { Binding } from './size.js';
 
@@ -22,20 +22,6 @@ export interface ChainRun {
   readonly adds: number;
 }
 
-function kids(d: Dim): Dim[] {
-  const n = d.node;
-  switch (n.kind) {
-    case 'output':
-    case 'reduce':
-      return [];
-    case 'split':
-      return [n.hi, n.lo];
-    case 'unfold':
-      return [n.main, n.window];
-    default:
-      return [n.of];
-  }
-}
 
 /**
  * The variable each output iterator is computed over: o itself, or ⌊o/B⌋ (repeatedly) when every
@@ -52,7 +38,7 @@ function outputVariables(op: Operator): Map<Dim, Dim> {
   const walk = (d: Dim) => {
     if (seen.has(d)) return;
     seen.add(d);
-    for (const c of kids(d)) {
+    for (const c of dimChildren(d)) {
       readers.set(c, [...(readers.get(c) ?? []), d]);
       walk(c);
     }
@@ -126,7 +112,7 @@ function readsOf(dims: readonly Dim[], variable: ReadonlyMap<Dim, Dim>, reductio
       if (!out.includes(w)) out.push(w);
       return;
     }
-    kids(d).forEach(visit);
+    dimChildren(d).forEach(visit);
   };
   dims.forEach(visit);
   return out;

@@ -19,7 +19,7 @@
  * computes them), and weight–weight products are never precomputed. Both choices are what the naive
  * and the generated kernels do; a smarter schedule would be a different, smaller figure.
  */
-import type { Dim, Operator } from './ir.js';
+import { dimChildren, type Dim, type Operator } from './ir.js';
 import { sizeValue } from './eval.js';
 import type { Binding } from './size.js';
 
@@ -70,20 +70,6 @@ export function operatorFlops(op: Operator, binding: Binding): FlopCount {
   return best!;
 }
 
-function childrenOf(d: Dim): Dim[] {
-  const n = d.node;
-  switch (n.kind) {
-    case 'output':
-    case 'reduce':
-      return [];
-    case 'split':
-      return [n.hi, n.lo];
-    case 'unfold':
-      return [n.main, n.window];
-    default:
-      return [n.of];
-  }
-}
 
 /**
  * For each output iterator, the coarsest expression the operator reads it through: climb from the
@@ -93,7 +79,7 @@ export function iteratorAtoms(op: Operator): Map<Dim, Dim> {
   const tops = [...op.input, ...op.weights.flat()];
   const parents = new Map<Dim, Set<Dim>>();
   const visit = (d: Dim) => {
-    for (const c of childrenOf(d)) {
+    for (const c of dimChildren(d)) {
       let ps = parents.get(c);
       if (!ps) parents.set(c, (ps = new Set()));
       if (!ps.has(d)) {

@@ -119,6 +119,22 @@ export const stride = (of: Dim, by: Size): Dim => internDim({ kind: 'stride', of
 export const unfold = (main: Dim, window: Dim): Dim => internDim({ kind: 'unfold', main, window }, main.size);
 
 /** Number of view nodes in an expression (leaves count 0). */
+/** The sub-expressions a view reads (none for an iterator). */
+export function dimChildren(d: Dim): Dim[] {
+  const n = d.node;
+  switch (n.kind) {
+    case 'output':
+    case 'reduce':
+      return [];
+    case 'split':
+      return [n.hi, n.lo];
+    case 'unfold':
+      return [n.main, n.window];
+    default:
+      return [n.of];
+  }
+}
+
 export function viewDepth(d: Dim): number {
   return children(d.node).reduce((n, c) => n + 1 + viewDepth(c), 0);
 }

@@ -23,7 +23,7 @@
  * header is the caller's (`kasc search` writes it above `operatorModule`'s text).
  */
 import { layout, require, type Dispatch, type GeneratedKernel, type KernelLimits } from '../codegen/kernels/types.js';
-import { showDim, type Dim, type Operator } from './ir.js';
+import { dimChildren, showDim, type Dim, type Operator } from './ir.js';
 import { shapeOf, sizeValue, volume } from './eval.js';
 import type { Binding } from './size.js';
 
@@ -45,20 +45,6 @@ export interface OperatorKernelOptions {
 
 const MAX_WORKGROUPS_PER_DIMENSION = 65535;
 
-function childrenOf(d: Dim): Dim[] {
-  const n = d.node;
-  switch (n.kind) {
-    case 'output':
-    case 'reduce':
-      return [];
-    case 'split':
-      return [n.hi, n.lo];
-    case 'unfold':
-      return [n.main, n.window];
-    default:
-      return [n.of];
-  }
-}
 
 /** A WGSL identifier-safe name for an iterator: `o0`, `o1`, … for outputs, `r0`, … for reductions in loop order. */
 function iteratorNames(op: Operator): Map<Dim, string> {
@@ -95,7 +81,7 @@ function emitExpressions(op: Operator, binding: Binding, names: ReadonlyMap<Dim,
       value.set(d, name);
       return name;
     }
-    const kids = childrenOf(d).map(visit);
+    const kids = dimChildren(d).map(visit);
     const size = (s: Parameters<typeof sizeValue>[0]) => sizeValue(s, binding);
     const level = levels[levelOf(d)]!;
     const v = `e${next++}`;

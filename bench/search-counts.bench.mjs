@@ -192,31 +192,11 @@ say(`- ${total} operators, ${mismatches} mismatches (goal 0: ${mismatches === 0 
 // 3. WGSL kernels on Dawn vs eval.ts forward.
 if (!noGpu) {
   const { acquireGpu, describeGpu } = await load('gpu/device.js');
-  const { runKernelOnce } = await load('gpu/kernel-runner.js');
-  const { operatorKernel } = await load('search/wgsl.js');
+  const { checkOperatorKernel } = await load('search/wgsl-check.js');
   const { namedOperators } = await load('search/library.js');
   const gpu = await acquireGpu();
   const B = { C_in: 6, C_out: 4, C: 5, L: 9, H: 5, W: 6, g: 2, k: 3, r: 2 };
-  async function check(op, binding, seed) {
-    const t = indexTable(op, binding);
-    const rng = new Rng(seed);
-    const x = Float32Array.from({ length: volume(t.inputShape) }, () => rng.normal());
-    const ws = t.weightShapes.map((s) => Float32Array.from({ length: volume(s) }, () => rng.normal()));
-    const want = forward(t, Float64Array.from(x), ws.map((w) => Float64Array.from(w)));
-    const scale = new Float64Array(want.length);
-    for (let k = 0; k < t.terms; k++) {
-      let term = Math.abs(x[t.in[k]]);
-      ws.forEach((w, j) => (term *= Math.abs(w[t.w[j][k]])));
-      scale[t.out[k]] += term;
-    }
-    const kernel = operatorKernel(op, binding, `k${seed}`, { limits: gpu.device.limits });
-    const inputs = { x, y: Float32Array.from({ length: want.length }, () => 12345) };
-    ws.forEach((w, j) => (inputs[`w${j}`] = w));
-    const { y } = await runKernelOnce(gpu.device, kernel, inputs, {}, kernel.dispatch, ['y']);
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y[i] - want[i]) / (scale[i] + 1e-30));
-    return worst;
-  }
+  const check = async (op, binding, seed) => (await checkOperatorKernel(gpu.device, op, binding, { seed, name: `k${seed}` })).worst;
   const gpuRows = [];
   let matched = 0;
   let checked = 0;

@@ -7,17 +7,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
-import { runKernelOnce } from '../../src/gpu/kernel-runner.js';
 import { COMPAT_DEFAULT_LIMITS, CORE_DEFAULT_LIMITS, KernelConfigError } from '../../src/codegen/kernels/types.js';
 import { ruleSet } from '../../src/search/canonical.js';
 import { sampleOperators } from '../../src/search/enumerate.js';
-import { indexTable, forward, volume } from '../../src/search/eval.js';
 import { makeOp, mergeHi, mergeLo, outputDim, reduceDim, split, unfold, type Operator } from '../../src/search/ir.js';
 import { conv1d, depthwiseConv1d, namedOperators } from '../../src/search/library.js';
 import { applyOps, completeWith, startState } from '../../src/search/primitives.js';
 import { coefficient, primary, type Binding } from '../../src/search/size.js';
 import { image2dSpec, linearSpec, sequenceSpec } from '../../src/search/specs.js';
 import { describeOperator, operatorKernel, operatorModule } from '../../src/search/wgsl.js';
+import { checkOperatorKernel } from '../../src/search/wgsl-check.js';
 import { Rng } from '../../src/util/rng.js';
 
 const gpu: GpuContext | Error = await acquireGpu().then(
@@ -30,28 +29,8 @@ const haveGpu = !(gpu instanceof Error);
 const B: Binding = { C_in: 6, C_out: 4, C: 5, L: 9, H: 5, W: 6, g: 2, k: 3, r: 2 };
 
 /** Worst |gpu − cpu| / (Σ|terms| + tiny) over the output, with the f64 reference from the index table. */
-async function mismatch(op: Operator, binding: Binding, name: string, seed: number): Promise<{ worst: number; outputs: number }> {
-  const { device } = gpu as GpuContext;
-  const t = indexTable(op, binding);
-  const rng = new Rng(seed);
-  const x = Float32Array.from({ length: volume(t.inputShape) }, () => rng.normal());
-  const ws = t.weightShapes.map((s) => Float32Array.from({ length: volume(s) }, () => rng.normal()));
-  const want = forward(t, Float64Array.from(x), ws.map((w) => Float64Array.from(w)));
-  const scale = new Float64Array(want.length);
-  for (let k = 0; k < t.terms; k++) {
-    let term = Math.abs(x[t.in[k]!]!);
-    ws.forEach((w, j) => (term *= Math.abs(w[t.w[j]![k]!]!)));
-    scale[t.out[k]!] += term;
-  }
-  const kernel = operatorKernel(op, binding, name, { limits: device.limits });
-  const inputs: Record<string, Float32Array | number> = { x, y: want.length * 4 };
-  ws.forEach((w, j) => (inputs[`w${j}`] = w));
-  // y starts as garbage so a kernel that skips an element cannot pass by leaving a zero.
-  inputs['y'] = Float32Array.from({ length: want.length }, () => 12345);
-  const { y } = await runKernelOnce(device, kernel, inputs, {}, kernel.dispatch, ['y']);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y![i]! - want[i]!) / (scale[i]! + 1e-30));
-  return { worst, outputs: want.length };
+function mismatch(op: Operator, binding: Binding, name: string, seed: number): Promise<{ worst: number; outputs: number }> {
+  return checkOperatorKernel((gpu as GpuContext).device, op, binding, { seed, name });
 }
 
 describe('WGSL text (no GPU)', () => {

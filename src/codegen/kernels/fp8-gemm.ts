@@ -22,7 +22,7 @@ import {
   require,
   storageDecl,
 } from './types.js';
-import { tileLoadWGSL } from './tile-load.js';
+import { tileConstsWGSL, tileLoadWGSL } from './tile-load.js';
 
 export interface Fp8GemmShape {
   readonly m: number;
@@ -120,14 +120,7 @@ const KB: u32 = ${ceilDiv(c.k, c.blockK)}u;
 const BLOCK_K: u32 = ${c.blockK}u;
 const BLOCK_N: u32 = ${c.blockN}u;
 const NC: u32 = ${c.promoteEvery}u;
-const TM: u32 = ${c.tileM}u;
-const TN: u32 = ${c.tileN}u;
-const TK: u32 = ${c.tileK}u;
-const TK4: u32 = ${c.tileK / 4}u;
-const WX: u32 = ${wx}u;
-const WY: u32 = ${wy}u;
-const THREADS: u32 = ${wx * wy}u;
-var<workgroup> As: array<f32, ${c.tileK * c.tileM}>;
+${tileConstsWGSL(c, wx, wy)}var<workgroup> As: array<f32, ${c.tileK * c.tileM}>;
 var<workgroup> Bs: array<f32, ${c.tileK * c.tileN}>;
 
 @compute @workgroup_size(${wx}, ${wy}, 1)

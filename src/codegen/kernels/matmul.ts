@@ -23,7 +23,7 @@ import {
   require,
   storageDecl,
 } from './types.js';
-import { tileLoadWGSL } from './tile-load.js';
+import { tileConstsWGSL, tileLoadWGSL } from './tile-load.js';
 
 export interface MatmulShape {
   /** Rows of A and C; the largest M the pipeline will run with when `mExact` is false. */
@@ -172,8 +172,6 @@ export function generateMatmulWGSL(c: MatmulConfig, limits?: KernelLimits): Gene
   const [wx, wy] = matmulWorkgroupSize(c);
   const RM = c.rowsPerThread;
   const RN = c.colsPerThread;
-  const K4 = c.tileK / 4;
-  const threads = wx * wy;
   const guardsA = [...(c.checkM ? ['m0 + r < params.m'] : []), ...(c.checkK ? ['k0 + kc * 4u < K'] : [])];
   const guardsB = [...(c.checkN ? ['n0 + r < N'] : []), ...(c.checkK ? ['k0 + kc * 4u < K'] : [])];
   const storeConds = [...(c.checkM ? ['row < params.m'] : []), ...(c.checkN ? ['col < N'] : [])];
@@ -186,14 +184,7 @@ ${paramsStruct(params, bindings.length - 1)}
 const N: u32 = ${c.n}u;
 const K: u32 = ${c.k}u;
 const K4: u32 = ${c.k / 4}u;
-const TM: u32 = ${c.tileM}u;
-const TN: u32 = ${c.tileN}u;
-const TK: u32 = ${c.tileK}u;
-const TK4: u32 = ${K4}u;
-const WX: u32 = ${wx}u;
-const WY: u32 = ${wy}u;
-const THREADS: u32 = ${threads}u;
-// As[k][m] and Bs[k][n]: the inner loop reads rows of both.
+${tileConstsWGSL(c, wx, wy)}// As[k][m] and Bs[k][n]: the inner loop reads rows of both.
 var<workgroup> As: array<f32, ${c.tileK * c.tileM}>;
 var<workgroup> Bs: array<f32, ${c.tileK * c.tileN}>;
 

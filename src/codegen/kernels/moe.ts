@@ -30,7 +30,7 @@ import {
   layout,
   require,
 } from './types.js';
-import { tileLoadWGSL } from './tile-load.js';
+import { tileConstsWGSL, tileLoadWGSL } from './tile-load.js';
 
 
 // ---------------------------------------------------------------- router
@@ -288,14 +288,7 @@ const N: u32 = ${c.n}u;
 const K: u32 = ${c.k}u;
 const K4: u32 = ${c.k / 4}u;
 const WROWS: u32 = ${gu ? 2 * c.n : c.n}u;
-const TM: u32 = ${c.tileM}u;
-const TN: u32 = ${c.tileN}u;
-const TK: u32 = ${c.tileK}u;
-const TK4: u32 = ${c.tileK / 4}u;
-const WX: u32 = ${wx}u;
-const WY: u32 = ${wy}u;
-const THREADS: u32 = ${wx * wy}u;
-var<workgroup> As: array<f32, ${c.tileK * c.tileM}>;
+${tileConstsWGSL(c, wx, wy)}var<workgroup> As: array<f32, ${c.tileK * c.tileM}>;
 var<workgroup> Bg: array<f32, ${c.tileK * c.tileN}>;
 ${gu ? `var<workgroup> Bu: array<f32, ${c.tileK * c.tileN}>;\n` : ''}var<workgroup> wcount: u32;
 

@@ -6,8 +6,21 @@
  * Only the load expression (a vec4<f32> in terms of `r`, the tile row, and `kc`, the vec4 column in
  * the slice) and its bounds conditions differ between the kernels; out-of-bounds elements are 0.
  *
- * The kernel must declare `TK4` (tileK / 4), `THREADS` and `tid` (local_invocation_index).
+ * The kernel must declare `TK4` (tileK / 4), `THREADS` and `tid` (local_invocation_index): `tileConstsWGSL`
+ * declares the first two with the tile sizes.
  */
+
+/** The tile-shape constants the tiled GEMMs share: TM, TN, TK, TK4, WX, WY, THREADS (one per line, trailing newline). */
+export function tileConstsWGSL(tile: { readonly tileM: number; readonly tileN: number; readonly tileK: number }, wx: number, wy: number): string {
+  return `const TM: u32 = ${tile.tileM}u;
+const TN: u32 = ${tile.tileN}u;
+const TK: u32 = ${tile.tileK}u;
+const TK4: u32 = ${tile.tileK / 4}u;
+const WX: u32 = ${wx}u;
+const WY: u32 = ${wy}u;
+const THREADS: u32 = ${wx * wy}u;
+`;
+}
 
 export interface TileLoad {
   /** Workgroup array to fill, `array<f32, rows · TK>`. */

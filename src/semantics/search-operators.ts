@@ -32,33 +32,27 @@ export function monomialOf(s: Size): Monomial {
   return m;
 }
 
+/** Every size a library operator touches: its interface, each tensor dimension and every iterator they read. */
+function sizesTouched(iface: OperatorInterface, op: Operator): Size[] {
+  const out: Size[] = [...iface.inputs, ...iface.outputs].map((d) => d.size);
+  for (const d of [...op.input, ...op.weights.flat(), ...op.reductions]) {
+    out.push(d.size);
+    d.iterators.forEach((it) => out.push(it.size));
+  }
+  return out;
+}
+
 /** The size variables a library operator reads, with their kinds (`C_in`: primary, `k`: coefficient). */
 export function operatorVariables(iface: OperatorInterface, op: Operator): Map<string, 'primary' | 'coefficient'> {
   const out = new Map<string, 'primary' | 'coefficient'>();
-  const add = (s: Size) => s.factors.forEach(([v]) => out.set(v.name, v.kind));
-  [...iface.inputs, ...iface.outputs].forEach((d) => add(d.size));
-  const visit = (d: Operator['input'][number]) => {
-    add(d.size);
-    d.iterators.forEach((it) => add(it.size));
-  };
-  op.input.forEach(visit);
-  op.weights.flat().forEach(visit);
-  op.reductions.forEach(visit);
+  for (const s of sizesTouched(iface, op)) s.factors.forEach(([v]) => out.set(v.name, v.kind));
   return out;
 }
 
 /** Every size a library operator uses (interface, tensor dimensions, iterators), deduplicated, as monomials. */
 export function operatorSizes(iface: OperatorInterface, op: Operator): Monomial[] {
   const out = new Map<string, Size>();
-  const add = (s: Size) => out.set(s.key, s);
-  [...iface.inputs, ...iface.outputs].forEach((d) => add(d.size));
-  const visit = (d: Operator['input'][number]) => {
-    add(d.size);
-    d.iterators.forEach((it) => add(it.size));
-  };
-  op.input.forEach(visit);
-  op.weights.flat().forEach(visit);
-  op.reductions.forEach(visit);
+  for (const s of sizesTouched(iface, op)) out.set(s.key, s);
   return [...out.values()].map(monomialOf);
 }
 

@@ -127,11 +127,8 @@ say(
 // ---------------------------------------------------------------------------------------------
 // 2. FLOPs / params exact on 1,000 random operators.
 const { Rng } = await load('util/rng.js');
-const { executeChain } = await load('search/chain.js');
+const { recountCost } = await load('search/chain.js');
 const { iteratorAtoms, operatorFlops, operatorParams } = await load('search/cost.js');
-const { forward, indexTable, volume } = await load('search/eval.js');
-
-const permutations = (n) => (n === 0 ? [[]] : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
 const SAMPLE = [
   ['linear', 400, 1],
   ['sequence-1d', 300, 0],
@@ -155,19 +152,9 @@ for (const [name, count, b] of SAMPLE) {
   const depths = [];
   for (const [i, { operator: op, steps }] of ops.entries()) {
     depths.push(steps.length);
-    const t = indexTable(op, binding);
-    const rng = new Rng(i);
-    const x = Float64Array.from({ length: volume(t.inputShape) }, () => rng.normal());
-    const ws = t.weightShapes.map((s) => Float64Array.from({ length: volume(s) }, () => rng.normal()));
-    const want = forward(t, x, ws);
-    let best = Infinity;
-    for (const order of permutations(op.weights.length)) {
-      const run = executeChain(op, binding, order, x, ws);
-      best = Math.min(best, run.muls + run.adds);
-      if (run.y.some((v, k) => Math.abs(v - want[k]) > 1e-9 * (1 + Math.abs(want[k])))) scheduleBad++;
-    }
-    if (operatorFlops(op, binding).flops !== best) flopsBad++;
-    const params = t.weightShapes.reduce((s, shape) => s + volume(shape), 0);
+    const { table: t, cheapestChain, weightElements: params, badOrders } = recountCost(op, binding, i);
+    scheduleBad += badOrders.length;
+    if (operatorFlops(op, binding).flops !== cheapestChain) flopsBad++;
     if (operatorParams(op, binding) !== params) paramsBad++;
     if (op.weights.length > 1) twoWeights++;
     if ([...iteratorAtoms(op).entries()].some(([o, a]) => o !== a)) coarse++;

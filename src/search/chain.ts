@@ -3,7 +3,7 @@
  * y = Σ_r x[f] · Π_j w_j[g_j] on dense Float64Arrays the way the cost model says it is evaluated —
  * the viewed input, then one weight at a time in a given order, each reduction summed out as soon as
  * no weight still to come reads it — and counts every multiply and every add it actually performs.
- * Tests and the counts benchmark check that (1) the result equals eval.ts `forward` for every order
+ * `recountCost` runs it in every weight order; tests and the counts benchmark check that (1) the result equals eval.ts `forward` for every order
  * (the schedule computes the operator) and (2) the cheapest order's count equals `operatorFlops`.
  *
  * Independence: it shares only the index-expression semantics (Dim trees) with cost.ts. The running
@@ -13,7 +13,8 @@
  * ⌊o/B⌋), and the result is broadcast back to y through that view.
  */
 import { dimChildren, type Dim, type Operator } from './ir.js';
-import { sizeValue, volume } from './eval.js';
+import { forward, indexTable, sizeValue, volume, type IndexTable } from './eval.js';
+import { Rng } from '../util/rng.js';
 import type { Binding } from './size.js';
 
 export interface ChainRun {
@@ -226,4 +227,42 @@ export function executeChain(op: Operator, binding: Binding, order: readonly num
     y[i++] = running.data[flatIndex(running.vars, extent, local)]!;
   }
   return { y, muls, adds };
+}
+
+/** Every order of n weights (n! of them; operators have at most a few weights). */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+}
+
+export interface CostRecount {
+  /** Multiplies + adds of the cheapest weight order, as executed. */
+  readonly cheapestChain: number;
+  /** Weight elements under the binding (Σ volumes of the weight shapes). */
+  readonly weightElements: number;
+  /** Orders whose result differs from `forward` (the schedule would not compute the operator). */
+  readonly badOrders: readonly string[];
+  /** The operator's index table under the binding. */
+  readonly table: IndexTable;
+}
+
+/**
+ * Executes the chain schedule in every weight order on seeded N(0, 1) operands and recounts the
+ * cost: compare `cheapestChain` with cost.ts `operatorFlops` and `weightElements` with `operatorParams`.
+ */
+export function recountCost(op: Operator, binding: Binding, seed: number): CostRecount {
+  const table = indexTable(op, binding);
+  const rng = new Rng(seed);
+  const x = Float64Array.from({ length: volume(table.inputShape) }, () => rng.normal());
+  const ws = table.weightShapes.map((s) => Float64Array.from({ length: volume(s) }, () => rng.normal()));
+  const want = forward(table, x, ws);
+  let cheapestChain = Infinity;
+  const badOrders: string[] = [];
+  for (const order of permutations(op.weights.length)) {
+    const run = executeChain(op, binding, order, x, ws);
+    cheapestChain = Math.min(cheapestChain, run.muls + run.adds);
+    const off = run.y.findIndex((v, i) => Math.abs(v - want[i]!) > 1e-9 * (1 + Math.abs(want[i]!)));
+    if (off >= 0) badOrders.push(`order ${order}: y[${off}] = ${run.y[off]} but forward gives ${want[off]}`);
+  }
+  return { cheapestChain, weightElements: table.weightShapes.reduce((s, shape) => s + volume(shape), 0), badOrders, table };
 }

@@ -27,7 +27,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelIR } from '../ir/model.js';
-import { EMIT_MAX_TOKENS, type EmitPrecision, F32_PRECISION, emitMaxSeq, emittedKernels } from './emit-wgsl.js';
+import { EMIT_MAX_TOKENS, type EmitPrecision, F32_PRECISION, emitMaxSeq, emittedKernels, namingModel } from './emit-wgsl.js';
 import { CORE_DEFAULT_LIMITS } from './kernels/index.js';
 import { planForward, tensorGroups } from './plan.js';
 
@@ -128,9 +128,14 @@ export async function emitTs(models: readonly ModelIR[], source: string, precisi
   const files: Record<string, string> = {};
   for (const model of models) {
     const precision = precisions.get(model.name) ?? F32_PRECISION;
-    const kernels = emittedKernels(model, precision);
     const maxSeq = emitMaxSeq(model);
-    const plan = planForward(model, kernels, { maxTokens: EMIT_MAX_TOKENS, maxSeq, precision: precision.precision, ...(precision.fp8 ? { fp8: precision.fp8 } : {}) });
+    let kernels, plan;
+    try {
+      kernels = emittedKernels(model, precision);
+      plan = planForward(model, kernels, { maxTokens: EMIT_MAX_TOKENS, maxSeq, precision: precision.precision, ...(precision.fp8 ? { fp8: precision.fp8 } : {}) });
+    } catch (e) {
+      throw namingModel(model, e);
+    }
     const file = project.createSourceFile(`${model.name}.ts`, `${tsHeader(source, model.name)}/// <reference types="@webgpu/types" />\n`, { overwrite: true });
     file.addStatements(`/**\n${moduleDoc(model, source, precision).split('\n').map((l) => ` * ${l}`.trimEnd()).join('\n')}\n */`);
     const config = {

@@ -110,6 +110,7 @@ describe('kasc build --emit ts', () => {
     const r = build(file, path.join(tmp, 'biased-out'));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error\[KAS0661\]: cannot generate the TypeScript module: .*attention biases.*`Biased`/m);
+    expect(r.stderr).toMatch(/--> .*biased\.kas:1:7/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(tmp, 'biased-out'))).toBe(false);
   });

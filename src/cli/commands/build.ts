@@ -60,29 +60,23 @@ export const registerBuild: CommandRegistration = (program, setExit) => {
         const { renderReportHtml } = await import('../../emit/html/index.js');
         files['report.html'] = await renderReportHtml(reportJson(r.analysis, source));
       }
-      let precisions: ReadonlyMap<string, import('../../codegen/emit-wgsl.js').EmitPrecision> = new Map();
       if ((opts.emit.includes('wgsl') || opts.emit.includes('ts')) && r.ir) {
-        const { emitPrecisions, emitWgsl } = await import('../../codegen/emit-wgsl.js');
+        const { CannotGenerateError, emitPrecisions, emitWgsl } = await import('../../codegen/emit-wgsl.js');
         const chosen = emitPrecisions(r.analysis);
-        precisions = chosen.byModel;
         printPlainDiagnostics(chosen.notes, r.source, opts.format);
+        let what = 'WGSL kernels';
         try {
-          Object.assign(files, emitWgsl(r.ir.models, source, precisions));
+          // The TypeScript module embeds the kernels, so `ts` writes the .wgsl files too.
+          Object.assign(files, emitWgsl(r.ir.models, source, chosen.byModel));
+          if (opts.emit.includes('ts')) {
+            what = 'TypeScript module';
+            // Loaded only here: ts-morph and prettier take ~0.5 s to load, which no other output needs.
+            const { emitTs } = await import('../../codegen/emit-ts.js');
+            Object.assign(files, await emitTs(r.ir.models, source, chosen.byModel));
+          }
         } catch (e) {
-          if (!(e instanceof Error && e.name === 'KernelConfigError')) throw e;
-          printPlainDiagnostics([diagnostic('cannotGenerate', { what: 'WGSL kernels', detail: e.message }, undefined)], r.source, opts.format);
-          setExit(1);
-          return;
-        }
-      }
-      if (opts.emit.includes('ts') && r.ir) {
-        // Loaded only here: ts-morph and prettier take ~0.5 s to load, which no other output needs.
-        const { emitTs } = await import('../../codegen/emit-ts.js');
-        try {
-          Object.assign(files, await emitTs(r.ir.models, source, precisions));
-        } catch (e) {
-          if (!(e instanceof Error && (e.name === 'ModelRunError' || e.name === 'KernelConfigError'))) throw e;
-          printPlainDiagnostics([diagnostic('cannotGenerate', { what: 'TypeScript module', detail: e.message }, undefined)], r.source, opts.format);
+          if (!(e instanceof CannotGenerateError)) throw e;
+          printPlainDiagnostics([diagnostic('cannotGenerate', { what, detail: e.message }, e.model.span)], r.source, opts.format);
           setExit(1);
           return;
         }

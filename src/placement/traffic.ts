@@ -50,7 +50,6 @@ export function offNodeFraction(w: readonly number[], phy2log: readonly number[]
 /** One layer's sequence of placements: the default, then one greedy off-node relabel per step. */
 export function trafficSteps(w: readonly number[], layout: Layout, maxSteps: number): number[][] {
   const start = defaultLayer(w, layout);
-  const home = homes(start, w.length, layout);
   const perGpu = layout.slots / layout.gpus;
   const perNode = layout.slots / layout.nodes;
   const out = [start];

@@ -22,7 +22,7 @@ import { MCTS_DEFAULTS, MCTS_FITNESS_DEFAULTS, MctsSearch } from './mcts.js';
 import { paretoFront } from './pareto.js';
 import { RandomSearch } from './random.js';
 import type { SearchSpec } from './spec.js';
-import { SearchContext, type Proposal, type Strategy } from './strategy.js';
+import { SearchContext, type Strategy } from './strategy.js';
 import { DEFAULT_SCORER, ScoringPool, type Score, type ScorerRef } from './workers.js';
 import { Rng } from '../util/rng.js';
 

@@ -19,7 +19,7 @@ import type { FitnessConfig, FitnessResult, LatencyTarget } from './api.js';
 import { operatorFlops, operatorParams } from './cost.js';
 import { fingerprintOf } from './enumerate.js';
 import type { Operator } from './ir.js';
-import { operatorFromJson, operatorToJson, specFromJson, specToJson, type OperatorJson, type SpecJson } from './serialize.js';
+import { operatorFromJson, operatorToJson, specToJson, type OperatorJson, type SpecJson } from './serialize.js';
 import type { SearchSpec } from './spec.js';
 
 /** Where a scorer lives: a module URL and the name of its export (workers import it themselves). */
@@ -92,11 +92,10 @@ export class ScoringPool {
     private readonly spec: SearchSpec,
     private readonly config: FitnessConfig | undefined,
     private readonly target: LatencyTarget | undefined,
-    private readonly threads: number,
   ) {}
 
   static async create(spec: SearchSpec, config: FitnessConfig | undefined, target: LatencyTarget | undefined, threads: number, scorer: ScorerRef): Promise<ScoringPool> {
-    const pool = new ScoringPool(spec, config, target, threads);
+    const pool = new ScoringPool(spec, config, target);
     const ref = config ? scorer : null;
     if (threads <= 1) {
       pool.scorer = ref ? await loadScorer(ref) : null;

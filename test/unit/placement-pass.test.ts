@@ -25,7 +25,6 @@ serve S {
   ${placement}
 }`;
 
-type Json = { deployments: Record<string, Record<string, any>> };
 const placementOf = (r: ReturnType<typeof compileText>) => (r.analysis ? (JSON.parse(JSON.stringify(r.analysis.passResults.get(r.ir!.deployments[0]!)?.find((p) => p.pass.name === 'placement')?.result ?? null)) as any) : undefined);
 
 describe('placement pass', () => {

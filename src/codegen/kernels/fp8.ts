@@ -16,7 +16,6 @@ import {
   header,
   isPositiveInt,
   layout,
-  paramsStruct,
   require,
   storageDecl,
 } from './types.js';

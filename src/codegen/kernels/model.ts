@@ -5,7 +5,7 @@
  * compile-only check creates pipelines for.
  */
 import type { ModelIR } from '../../ir/model.js';
-import { chooseAttentionConfig, chooseHeadProjectionConfig, chooseRopeConfig, generateAttentionWGSL, generateHeadProjectionWGSL, generateRopeWGSL, attentionSharedBytes } from './attention.js';
+import { chooseAttentionConfig, chooseHeadProjectionConfig, chooseRopeConfig, generateAttentionWGSL, generateHeadProjectionWGSL, generateRopeWGSL } from './attention.js';
 import { chooseFp8QuantizeConfig, generateFp8QuantizeWGSL } from './fp8.js';
 import { chooseFp8GemmConfig, generateFp8GemmWGSL } from './fp8-gemm.js';
 import { chooseMatmulConfig, generateMatmulWGSL } from './matmul.js';

@@ -4,7 +4,7 @@
  */
 import type { ReportJson } from '../data.js';
 import { arrayAt, isObject, numberAt } from '../data.js';
-import { CHART_WIDTH, withTheme, type Chart } from './chart.js';
+import { withTheme, type Chart } from './chart.js';
 
 interface NetworkRow {
   readonly network: string;
